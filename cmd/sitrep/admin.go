@@ -1,0 +1,406 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"sitrep/model"
+)
+
+func (a *app) userCmd() *cobra.Command {
+	c := &cobra.Command{Use: "user", Short: "Users and their SSH keys (owner)", Args: args()}
+	var (
+		role    string
+		keys    []string
+		keyFile string
+		asJSON  bool
+	)
+	add := &cobra.Command{
+		Use:   "add NAME --role R [--key KEY | --key-file F]",
+		Short: "Add a user with a role: viewer, member, admin or owner",
+		Example: `  sitrep user add alice --role admin --key-file ~/.ssh/id_ed25519.pub
+  sitrep user add wallboard --role viewer --key "ssh-ed25519 AAAA... wall"`,
+		Args: args("NAME"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			r, err := model.ParseRole(role)
+			if err != nil {
+				return err
+			}
+			if keyFile != "" {
+				if a.remote() {
+					return model.Errorf("--key-file reads a file on the server; over SSH give --key with the key's text")
+				}
+				fk, err := readKeyFile(keyFile)
+				if err != nil {
+					return err
+				}
+				keys = append(keys, fk...)
+			}
+			st, act, err := a.env()
+			if err != nil {
+				return err
+			}
+			ev, err := st.AddUser(a.ctx, act, argv[0], r, keys)
+			if err != nil {
+				return err
+			}
+			a.printf("%s\n", ev.Text())
+			return nil
+		},
+	}
+	add.Flags().StringVar(&role, "role", "", "viewer, member, admin or owner (required)")
+	add.Flags().StringArrayVar(&keys, "key", nil, "an SSH public key, as in a .pub file (repeat)")
+	add.Flags().StringVar(&keyFile, "key-file", "", "a file of SSH public keys, one per line")
+	add.MarkFlagRequired("role")
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List users, roles, key fingerprints and last login",
+		Args:  args(),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := a.store()
+			if err != nil {
+				return err
+			}
+			users, err := st.Users(a.ctx)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return a.printJSON(usersJSON(users))
+			}
+			pol, err := st.Policy(a.ctx)
+			if err != nil {
+				return err
+			}
+			if len(users) == 0 {
+				a.printf("No users yet; add one with sitrep user add NAME --role member --key-file KEY.pub\n")
+				return nil
+			}
+			tw := newTable(&a.out, "NAME", "ROLE", "LAST LOGIN", "KEYS")
+			for _, u := range users {
+				login := "never"
+				if !u.LastLoginAt.IsZero() {
+					login = u.LastLoginAt.In(pol.Location()).Format(model.TimeFormat)
+				}
+				fps := make([]string, 0, len(u.Keys))
+				for _, k := range u.Keys {
+					fps = append(fps, k.Fingerprint)
+				}
+				if len(fps) == 0 {
+					fps = []string{"(none: cannot log in over SSH)"}
+				}
+				tw.row(u.Name, string(u.Role), login, strings.Join(fps, " "))
+			}
+			return tw.flush()
+		},
+	}
+	list.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+
+	remove := &cobra.Command{
+		Use:   "remove NAME",
+		Short: "Remove a user; their keys stop working at once",
+		Args:  args("NAME"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			st, act, err := a.env()
+			if err != nil {
+				return err
+			}
+			ev, err := st.RemoveUser(a.ctx, act, argv[0])
+			if err != nil {
+				return err
+			}
+			a.printf("%s\n", ev.Text())
+			return nil
+		},
+	}
+	key := &cobra.Command{Use: "key", Short: "Manage a user's keys", Args: args()}
+	keyAdd := &cobra.Command{
+		Use:   "add NAME KEY",
+		Short: "Add an SSH public key to a user",
+		Args:  args("NAME", "KEY"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			st, act, err := a.env()
+			if err != nil {
+				return err
+			}
+			ev, err := st.AddUserKey(a.ctx, act, argv[0], argv[1])
+			if err != nil {
+				return err
+			}
+			a.printf("%s\n", ev.Text())
+			return nil
+		},
+	}
+	key.AddCommand(keyAdd)
+	c.AddCommand(add, list, remove, key)
+	return c
+}
+
+func readKeyFile(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, model.Errorf("cannot read the key file %s: %v", path, err)
+	}
+	var keys []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			keys = append(keys, line)
+		}
+	}
+	if len(keys) == 0 {
+		return nil, model.Errorf("the key file %s holds no key", path)
+	}
+	return keys, nil
+}
+
+type userJSON struct {
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	Keys      []keyJSON `json:"keys"`
+	CreatedAt *string   `json:"created_at"`
+	LastLogin *string   `json:"last_login"`
+}
+
+type keyJSON struct {
+	Fingerprint string `json:"fingerprint"`
+	Type        string `json:"type"`
+	Comment     string `json:"comment"`
+}
+
+func usersJSON(users []model.User) []userJSON {
+	out := make([]userJSON, 0, len(users))
+	for _, u := range users {
+		j := userJSON{Name: u.Name, Role: string(u.Role), Keys: []keyJSON{}, CreatedAt: model.JSONTime(u.CreatedAt), LastLogin: model.JSONTime(u.LastLoginAt)}
+		for _, k := range u.Keys {
+			j.Keys = append(j.Keys, keyJSON{k.Fingerprint, k.Type, k.Comment})
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+func (a *app) backupCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "backup PATH",
+		Short: "Write a consistent copy of the database while it is in use (owner)",
+		Args:  args("PATH"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			st, act, err := a.env()
+			if err != nil {
+				return err
+			}
+			ev, err := st.Backup(a.ctx, act, argv[0])
+			if err != nil {
+				return err
+			}
+			a.printf("%s\n", ev.Text())
+			return nil
+		},
+	}
+}
+
+func (a *app) policyCmd() *cobra.Command {
+	c := &cobra.Command{Use: "policy", Short: "Business hours, regulatory clocks, contact (show; set: owner)", Args: args()}
+	var asJSON bool
+	show := &cobra.Command{
+		Use:   "show",
+		Short: "Show the policy deadlines are computed from",
+		Args:  args(),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := a.store()
+			if err != nil {
+				return err
+			}
+			p, err := st.Policy(a.ctx)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				a.printf("%s\n", p.JSON())
+				return nil
+			}
+			a.printf("%s", p.Summary())
+			return nil
+		},
+	}
+	show.Flags().BoolVar(&asJSON, "json", false, "print the policy as JSON (what policy set --file takes)")
+
+	var (
+		tz, days, hours, contact, file string
+		holidays, addHol, rmHol        []string
+		enable, disable                []string
+		ackIn, ackOut, reviewDays      int
+	)
+	set := &cobra.Command{
+		Use:   "set [flags]",
+		Short: "Change the policy; only the flags given change",
+		Example: `  sitrep policy set --timezone Europe/Amsterdam --days mon-fri --hours 09:00-17:00
+  sitrep policy set --add-holiday 2026-12-25 --add-holiday 2026-12-26
+  sitrep policy set --enable nis2 --contact "Jane Doe, security@example.com, +31 20 123 4567"
+  sitrep policy show --json > p.json; $EDITOR p.json; sitrep policy set --file p.json`,
+		Args: args(),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fl := cmd.Flags()
+			if fl.NFlag() == 0 {
+				return usageError{model.Errorf("give at least one change; see sitrep policy set --help")}
+			}
+			var fromFile *model.Policy
+			if file != "" {
+				if fl.NFlag() > 1 {
+					return usageError{model.Errorf("--file replaces the whole policy; give it alone")}
+				}
+				if a.remote() {
+					return model.Errorf("--file reads a file on the server; run it locally")
+				}
+				b, err := os.ReadFile(file)
+				if err != nil {
+					return model.Errorf("cannot read %s: %v", file, err)
+				}
+				p, err := model.ParsePolicy(b)
+				if err != nil {
+					return err
+				}
+				fromFile = &p
+			}
+			st, act, err := a.env()
+			if err != nil {
+				return err
+			}
+			p, err := st.SetPolicy(a.ctx, act, func(p *model.Policy) (string, error) {
+				if fromFile != nil {
+					*p = *fromFile
+					return "replaced from " + file, nil
+				}
+				var ch []string
+				bh := &p.BusinessHours
+				if fl.Changed("timezone") {
+					bh.TimeZone = tz
+					ch = append(ch, "time zone "+tz)
+				}
+				if fl.Changed("days") {
+					d, err := parseDays(days)
+					if err != nil {
+						return "", err
+					}
+					bh.Days = d
+					ch = append(ch, "days "+strings.Join(d, ","))
+				}
+				if fl.Changed("hours") {
+					open, closing, ok := strings.Cut(hours, "-")
+					if !ok {
+						return "", model.Errorf("--hours %q is not a range; write it as 09:00-17:00", hours)
+					}
+					bh.Open, bh.Close = strings.TrimSpace(open), strings.TrimSpace(closing)
+					ch = append(ch, "hours "+hours)
+				}
+				if fl.Changed("holidays") {
+					bh.Holidays = slices.Clone(holidays)
+					ch = append(ch, "holidays "+strings.Join(holidays, ","))
+				}
+				for _, h := range addHol {
+					bh.Holidays = append(bh.Holidays, h)
+					ch = append(ch, "holiday "+h+" added")
+				}
+				for _, h := range rmHol {
+					i := slices.Index(bh.Holidays, h)
+					if i < 0 {
+						return "", model.Errorf("%s is not a holiday in the policy", h)
+					}
+					bh.Holidays = slices.Delete(bh.Holidays, i, i+1)
+					ch = append(ch, "holiday "+h+" removed")
+				}
+				if fl.Changed("ack-inside") {
+					p.AckInside = model.Minutes(ackIn)
+					ch = append(ch, fmt.Sprintf("ack inside business hours %d min", ackIn))
+				}
+				if fl.Changed("ack-outside") {
+					p.AckOutside = model.Minutes(ackOut)
+					ch = append(ch, fmt.Sprintf("ack outside business hours %d min", ackOut))
+				}
+				if fl.Changed("review-days") {
+					p.ReviewDays = reviewDays
+					ch = append(ch, fmt.Sprintf("review within %d days", reviewDays))
+				}
+				if fl.Changed("contact") {
+					p.Contact = contact
+					ch = append(ch, "contact")
+				}
+				sets := model.RegulationSets()
+				for _, name := range enable {
+					clocks, ok := sets[name]
+					if !ok {
+						return "", model.Errorf("%q is not a regulation sitrep knows; use nis2, or --file for your own clocks", name)
+					}
+					for _, c := range clocks {
+						if _, dup := p.Clock(c.Kind); dup {
+							return "", model.Errorf("%s is already enabled", name)
+						}
+					}
+					p.Clocks = append(p.Clocks, clocks...)
+					ch = append(ch, name+" enabled")
+				}
+				for _, name := range disable {
+					if name == "gdpr" {
+						return "", model.Errorf("the GDPR Art. 33 clock is built in and cannot be disabled")
+					}
+					n := len(p.Clocks)
+					p.Clocks = slices.DeleteFunc(p.Clocks, func(c model.RegClock) bool { return c.Set == name })
+					if len(p.Clocks) == n {
+						return "", model.Errorf("%s is not enabled", name)
+					}
+					ch = append(ch, name+" disabled")
+				}
+				return strings.Join(ch, "; "), nil
+			})
+			if err != nil {
+				return err
+			}
+			a.printf("%s", p.Summary())
+			return nil
+		},
+	}
+	f := set.Flags()
+	f.StringVar(&tz, "timezone", "", "IANA time zone of business hours, e.g. Europe/Amsterdam")
+	f.StringVar(&days, "days", "", "business days: mon-fri, or a list such as mon,tue,wed")
+	f.StringVar(&hours, "hours", "", "business hours, e.g. 09:00-17:00 (opening inside, closing outside)")
+	f.StringSliceVar(&holidays, "holidays", nil, "replace the holiday list (YYYY-MM-DD, comma-separated)")
+	f.StringArrayVar(&addHol, "add-holiday", nil, "add a holiday date (repeat)")
+	f.StringArrayVar(&rmHol, "remove-holiday", nil, "remove a holiday date (repeat)")
+	f.IntVar(&ackIn, "ack-inside", 0, "minutes to acknowledge inside business hours")
+	f.IntVar(&ackOut, "ack-outside", 0, "minutes to acknowledge outside business hours")
+	f.IntVar(&reviewDays, "review-days", 0, "days after resolution the P0/P1 review is due")
+	f.StringVar(&contact, "contact", "", "point of contact named in notifications")
+	f.StringArrayVar(&enable, "enable", nil, "enable a regulation's clocks: nis2")
+	f.StringArrayVar(&disable, "disable", nil, "disable a regulation's clocks: nis2")
+	f.StringVar(&file, "file", "", "replace the whole policy with this JSON file (see policy show --json)")
+	c.AddCommand(show, set)
+	return c
+}
+
+var dayOrder = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+
+// parseDays reads mon-fri or mon,tue,wed.
+func parseDays(v string) ([]string, error) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if from, to, ok := strings.Cut(v, "-"); ok {
+		i, j := slices.Index(dayOrder, from), slices.Index(dayOrder, to)
+		if i < 0 || j < 0 || i > j {
+			return nil, model.Errorf("--days %q is not a range of days such as mon-fri", v)
+		}
+		return slices.Clone(dayOrder[i : j+1]), nil
+	}
+	var out []string
+	for _, d := range strings.Split(v, ",") {
+		d = strings.TrimSpace(d)
+		if !slices.Contains(dayOrder, d) {
+			return nil, model.Errorf("%q is not a day; use mon, tue, wed, thu, fri, sat or sun", d)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}

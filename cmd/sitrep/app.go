@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"sitrep/model"
+	"sitrep/store"
+)
+
+// config is where a command line runs: locally (store and actor nil: from
+// --db and --as) or for an SSH session (both fixed by the server).
+type config struct {
+	store       *store.Store
+	actor       *model.Actor
+	in          io.Reader
+	out, errOut io.Writer
+}
+
+// app is one command line's run: its flags, store and buffered output.
+type app struct {
+	ctx    context.Context
+	cfg    config
+	dbFlag string
+	asFlag string
+	st     *store.Store
+	opened bool
+	out    bytes.Buffer // written out, sanitised, only when the command succeeds
+}
+
+// usageError marks a mistake in how a command was called.
+type usageError struct{ error }
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitRefused = 1 // the command was understood and refused or failed
+	exitUsage   = 2
+)
+
+// execute runs one command line and returns its exit status. Output is
+// written only when the command succeeds; an error is one sentence on
+// errOut.
+func execute(ctx context.Context, cfg config, args []string) int {
+	a := &app{ctx: ctx, cfg: cfg}
+	root := a.rootCmd()
+	root.SetArgs(args)
+	root.SetIn(cfg.in)
+	root.SetOut(&a.out)
+	root.SetErr(cfg.errOut)
+	err := root.ExecuteContext(ctx)
+	if a.opened {
+		if cerr := a.st.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		msg := err.Error()
+		var me *model.Error
+		if !errors.As(err, &me) {
+			msg = strings.TrimSuffix(msg, ".")
+		}
+		fmt.Fprintf(cfg.errOut, "sitrep: %s\n", model.SanitizeLine(msg))
+		var ue usageError
+		if errors.As(err, &ue) {
+			return exitUsage
+		}
+		return exitRefused
+	}
+	// Text output carries what users typed: strip anything that could act
+	// on a terminal. JSON is already escaped by the encoder.
+	io.WriteString(cfg.out, model.Sanitize(a.out.String()))
+	return exitOK
+}
+
+func (a *app) remote() bool { return a.cfg.actor != nil }
+
+// store opens the database on first use.
+func (a *app) store() (*store.Store, error) {
+	if a.st != nil {
+		return a.st, nil
+	}
+	if a.cfg.store != nil {
+		a.st = a.cfg.store
+		return a.st, nil
+	}
+	path := a.dbFlag
+	if path == "" {
+		path = os.Getenv("SITREP_DB")
+	}
+	if path == "" {
+		var err error
+		if path, err = store.DefaultPath(); err != nil {
+			return nil, err
+		}
+	}
+	st, err := store.Open(a.ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	a.st, a.opened = st, true
+	return st, nil
+}
+
+// actor is who this command line acts as: the SSH session's user, or the
+// local user with owner rights (whoever can write the file could change it
+// anyway), recorded with their host.
+func (a *app) actor() (model.Actor, error) {
+	if a.cfg.actor != nil {
+		return *a.cfg.actor, nil
+	}
+	name := a.asFlag
+	if name == "" {
+		name = os.Getenv("USER")
+	}
+	if name == "" {
+		if u, err := user.Current(); err == nil {
+			name = u.Username
+		}
+	}
+	if name == "" {
+		return model.Actor{}, model.Errorf("cannot tell who you are; give --as NAME")
+	}
+	name, err := model.CleanUserName(name)
+	if err != nil {
+		return model.Actor{}, err
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	return model.Actor{Name: name, Role: model.Owner, Source: "local:" + name + "@" + model.SanitizeLine(host)}, nil
+}
+
+// env opens the store and names the actor: what every command needs.
+func (a *app) env() (*store.Store, model.Actor, error) {
+	st, err := a.store()
+	if err != nil {
+		return nil, model.Actor{}, err
+	}
+	act, err := a.actor()
+	return st, act, err
+}
+
+func (a *app) printf(format string, args ...any) { fmt.Fprintf(&a.out, format, args...) }
+
+func (a *app) printJSON(v any) error {
+	enc := json.NewEncoder(&a.out)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// args checks positional arguments and says what was expected.
+func args(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, got []string) error {
+		if len(got) != len(names) {
+			return usageError{model.Errorf("%s needs %s; see %s --help", cmd.CommandPath(), strings.Join(names, " "), cmd.CommandPath())}
+		}
+		return nil
+	}
+}
+
+// ref parses an incident reference argument.
+func ref(v string) (int64, error) { return model.ParseRef(v) }

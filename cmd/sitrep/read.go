@@ -1,0 +1,169 @@
+package main
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"sitrep/model"
+)
+
+func (a *app) draftCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "draft REF",
+		Short: "Print the controller notification draft (Markdown), unknowns marked to follow",
+		Args:  args("REF"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			id, err := ref(argv[0])
+			if err != nil {
+				return err
+			}
+			st, err := a.store()
+			if err != nil {
+				return err
+			}
+			inc, err := st.Incident(a.ctx, id)
+			if err != nil {
+				return err
+			}
+			pol, err := st.Policy(a.ctx)
+			if err != nil {
+				return err
+			}
+			a.printf("%s", model.Draft(inc, pol, st.Clock().Now()))
+			return nil
+		},
+	}
+}
+
+func (a *app) timelineCmd() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "timeline REF",
+		Short: "Print an incident's timeline",
+		Args:  args("REF"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			id, err := ref(argv[0])
+			if err != nil {
+				return err
+			}
+			st, err := a.store()
+			if err != nil {
+				return err
+			}
+			evs, err := st.Timeline(a.ctx, id)
+			if err != nil {
+				return err
+			}
+			return a.printEvents(evs, asJSON)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return c
+}
+
+func (a *app) auditCmd() *cobra.Command {
+	var (
+		asJSON bool
+		since  string
+	)
+	c := &cobra.Command{
+		Use:   "audit [--since TIME]",
+		Short: "Print the audit log: every write, who, when, from where",
+		Args:  args(),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := a.store()
+			if err != nil {
+				return err
+			}
+			var t time.Time
+			if since != "" {
+				if t, err = model.ParseTime(since, st.Clock().Now()); err != nil {
+					return err
+				}
+			}
+			evs, err := st.Audit(a.ctx, t)
+			if err != nil {
+				return err
+			}
+			return a.printEvents(evs, asJSON)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	c.Flags().StringVar(&since, "since", "", "only events at or after this time: RFC 3339, or -24h")
+	return c
+}
+
+func (a *app) printEvents(evs []model.Event, asJSON bool) error {
+	if asJSON {
+		out := make([]model.EventJSON, 0, len(evs))
+		for _, e := range evs {
+			out = append(out, e.ToJSON())
+		}
+		return a.printJSON(out)
+	}
+	st, err := a.store()
+	if err != nil {
+		return err
+	}
+	pol, err := st.Policy(a.ctx)
+	if err != nil {
+		return err
+	}
+	for _, e := range evs {
+		a.printf("%6d  %s  %s (%s)  %s\n", e.Seq, e.Time.In(pol.Location()).Format(model.TimeFormat), e.Actor, e.Source, model.SanitizeLine(e.Text()))
+	}
+	return nil
+}
+
+// exportJSON is the incident file in JSON: the incident and its timeline.
+type exportJSON struct {
+	model.IncidentJSON
+	Timeline []model.EventJSON `json:"timeline"`
+}
+
+func (a *app) exportCmd() *cobra.Command {
+	var format string
+	c := &cobra.Command{
+		Use:   "export REF [--format md|json]",
+		Short: "Export the incident file: facts, timeline, notifications, review",
+		Args:  args("REF"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			if format != "md" && format != "json" {
+				return usageError{model.Errorf("--format %q is not known; use md or json", format)}
+			}
+			id, err := ref(argv[0])
+			if err != nil {
+				return err
+			}
+			st, err := a.store()
+			if err != nil {
+				return err
+			}
+			inc, err := st.Incident(a.ctx, id)
+			if err != nil {
+				return err
+			}
+			evs, err := st.Timeline(a.ctx, id)
+			if err != nil {
+				return err
+			}
+			pol, err := st.Policy(a.ctx)
+			if err != nil {
+				return err
+			}
+			now := st.Clock().Now()
+			if format == "json" {
+				out := exportJSON{IncidentJSON: inc.ToJSON(pol, now, true), Timeline: []model.EventJSON{}}
+				for _, e := range evs {
+					out.Timeline = append(out.Timeline, e.ToJSON())
+				}
+				return a.printJSON(out)
+			}
+			a.printf("%s", model.ExportMarkdown(inc, pol, evs, now))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&format, "format", "md", "md or json")
+	return c
+}

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"sitrep/model"
+	"sitrep/store"
+)
+
+func (a *app) breachCmd() *cobra.Command {
+	var (
+		subjects, records int64
+		cats, customers   []string
+		consequences      string
+	)
+	c := &cobra.Command{
+		Use:   "breach REF [yes|no|unknown]",
+		Short: "Record breach facts: whether personal data is affected, what and how much (admin)",
+		Example: `  sitrep breach INC-7 yes --subjects 1200 --records 5400 --category name --category email
+  sitrep breach INC-7 --customer Initech
+  sitrep breach INC-7 no`,
+		Args: func(cmd *cobra.Command, argv []string) error {
+			if len(argv) < 1 || len(argv) > 2 {
+				return usageError{model.Errorf("sitrep breach needs REF and optionally yes, no or unknown; see sitrep breach --help")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			var f model.BreachFacts
+			if len(argv) == 2 {
+				b, err := model.ParseBreach(argv[1])
+				if err != nil {
+					return err
+				}
+				f.Breach = &b
+			}
+			if cmd.Flags().Changed("subjects") {
+				f.Subjects = &subjects
+			}
+			if cmd.Flags().Changed("records") {
+				f.Records = &records
+			}
+			if cmd.Flags().Changed("consequences") {
+				f.Consequences = &consequences
+			}
+			f.Categories, f.Customers = cats, customers
+			st, act, err := a.env()
+			if err != nil {
+				return err
+			}
+			return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return st.SetBreach(a.ctx, act, id, f) })
+		},
+	}
+	fl := c.Flags()
+	fl.Int64Var(&subjects, "subjects", 0, "approximate number of data subjects affected")
+	fl.Int64Var(&records, "records", 0, "approximate number of records affected")
+	fl.StringArrayVar(&cats, "category", nil, "a category of personal data affected (repeat)")
+	fl.StringArrayVar(&customers, "customer", nil, "add an affected customer (repeat)")
+	fl.StringVar(&consequences, "consequences", "", "the likely consequences of the breach, for the notification")
+	return c
+}
+
+func (a *app) checkCmd() *cobra.Command {
+	var (
+		na, add string
+		undo    bool
+	)
+	c := &cobra.Command{
+		Use:   "check REF KEY",
+		Short: "Work a checklist item: done, n/a with a reason, undo, or add one",
+		Example: `  sitrep check INC-7 rotate-credentials
+  sitrep check INC-7 rollback --na "no deployment in the last week"
+  sitrep check INC-7 rotate-credentials --undo
+  sitrep check INC-7 notify-dpo --add "Inform the data protection officer"`,
+		Args: args("REF", "KEY"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			st, act, err := a.env()
+			if err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("add") {
+				if undo || cmd.Flags().Changed("na") {
+					return usageError{model.Errorf("--add adds a new item; it does not combine with --na or --undo")}
+				}
+				return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return st.AddChecklistItem(a.ctx, act, id, argv[1], add) })
+			}
+			ch := model.CheckChange{Key: argv[1], NA: cmd.Flags().Changed("na"), Reason: na, Undo: undo}
+			return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return st.Check(a.ctx, act, id, ch) })
+		},
+	}
+	c.Flags().StringVar(&na, "na", "", "mark the item n/a, with the reason it does not apply")
+	c.Flags().BoolVar(&undo, "undo", false, "set the item back to to-do")
+	c.Flags().StringVar(&add, "add", "", "add KEY as a new item with this text")
+	return c
+}
+
+// textArg joins the text arguments; "-" reads the text from standard input.
+func (a *app) textArg(argv []string) (string, error) {
+	if len(argv) == 1 && argv[0] == "-" {
+		b, err := io.ReadAll(io.LimitReader(a.cfg.in, 64*1024))
+		if err != nil {
+			return "", model.Errorf("cannot read the text from standard input: %v", err)
+		}
+		return string(b), nil
+	}
+	return strings.Join(argv, " "), nil
+}
+
+func textArgs(what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, argv []string) error {
+		if len(argv) < 2 {
+			return usageError{model.Errorf("%s needs REF and the %s (quote it, or give - to read it from standard input)", cmd.CommandPath(), what)}
+		}
+		return nil
+	}
+}
+
+func (a *app) noteCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "note REF TEXT",
+		Short: "Add a note to the timeline (TEXT - reads standard input)",
+		Args:  textArgs("note"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			text, err := a.textArg(argv[1:])
+			if err != nil {
+				return err
+			}
+			st, act, err := a.env()
+			if err != nil {
+				return err
+			}
+			return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return st.Note(a.ctx, act, id, text) })
+		},
+	}
+}
+
+func (a *app) updateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "update REF TEXT",
+		Short: "Record a status update sent on the status channel (availability incidents; admin)",
+		Args:  textArgs("status update"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			text, err := a.textArg(argv[1:])
+			if err != nil {
+				return err
+			}
+			st, act, err := a.env()
+			if err != nil {
+				return err
+			}
+			return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return st.StatusUpdate(a.ctx, act, id, text) })
+		},
+	}
+}
+
+func (a *app) notifyCmd() *cobra.Command {
+	var in store.NotifyInput
+	var at string
+	c := &cobra.Command{
+		Use:   "notify REF --customer NAME",
+		Short: "Record a controller notification sent to a customer (admin)",
+		Example: `  sitrep notify INC-7 --customer Acme --channel email
+  sitrep notify INC-7 --customer Acme --follow-up --at -30m`,
+		Args: args("REF"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			st, act, err := a.env()
+			if err != nil {
+				return err
+			}
+			if in.SentAt, err = a.optTime(at); err != nil {
+				return err
+			}
+			return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return st.Notify(a.ctx, act, id, in) })
+		},
+	}
+	c.Flags().StringVar(&in.Customer, "customer", "", "the customer (controller) notified (required)")
+	c.Flags().StringVar(&in.Channel, "channel", "email", "how it was sent")
+	c.Flags().BoolVar(&in.FollowUp, "follow-up", false, "a follow-up to the initial notification")
+	c.Flags().StringVar(&at, "at", "", "when it was sent: RFC 3339 or -30m (default now)")
+	c.MarkFlagRequired("customer")
+	return c
+}
+
+func (a *app) reportCmd() *cobra.Command {
+	var at string
+	c := &cobra.Command{
+		Use:   "report REF KIND",
+		Short: "Record a regulatory report submitted, for clocks met by a report such as nis2-warning (admin)",
+		Args:  args("REF", "KIND"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			st, act, err := a.env()
+			if err != nil {
+				return err
+			}
+			t, err := a.optTime(at)
+			if err != nil {
+				return err
+			}
+			return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return st.Report(a.ctx, act, id, argv[1], t) })
+		},
+	}
+	c.Flags().StringVar(&at, "at", "", "when it was submitted (default now)")
+	return c
+}
+
+func (a *app) reviewCmd() *cobra.Command {
+	var e model.ReviewEdit
+	var rootCause, worked, notWorked, impact string
+	c := &cobra.Command{
+		Use:   "review REF [--root-cause T] [--worked T] [--not-worked T] [--impact T] [--complete]",
+		Short: "Write the post-incident review; --complete marks it done (admin)",
+		Args:  args("REF"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			for _, f := range []struct {
+				name string
+				v    *string
+				dst  **string
+			}{{"root-cause", &rootCause, &e.RootCause}, {"worked", &worked, &e.Worked}, {"not-worked", &notWorked, &e.NotWorked}, {"impact", &impact, &e.Impact}} {
+				if cmd.Flags().Changed(f.name) {
+					*f.dst = f.v
+				}
+			}
+			st, act, err := a.env()
+			if err != nil {
+				return err
+			}
+			return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return st.WriteReview(a.ctx, act, id, e) })
+		},
+	}
+	c.Flags().StringVar(&rootCause, "root-cause", "", "the root cause")
+	c.Flags().StringVar(&worked, "worked", "", "what worked")
+	c.Flags().StringVar(&notWorked, "not-worked", "", "what did not work")
+	c.Flags().StringVar(&impact, "impact", "", "the customer impact")
+	c.Flags().BoolVar(&e.Complete, "complete", false, "mark the review complete (every section written, action items owned and dated)")
+	return c
+}
+
+func (a *app) actionCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "action",
+		Short: "Review action items: add, done",
+		Args:  args(),
+	}
+	var title, owner, due string
+	add := &cobra.Command{
+		Use:   "add REF --title T --owner USER --due YYYY-MM-DD",
+		Short: "Add an action item to the review",
+		Args:  args("REF"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			st, act, err := a.env()
+			if err != nil {
+				return err
+			}
+			return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return st.AddActionItem(a.ctx, act, id, title, owner, due) })
+		},
+	}
+	add.Flags().StringVar(&title, "title", "", "what is to be done (required)")
+	add.Flags().StringVar(&owner, "owner", "", "who owns it (required)")
+	add.Flags().StringVar(&due, "due", "", "due date, YYYY-MM-DD (required)")
+	for _, f := range []string{"title", "owner", "due"} {
+		add.MarkFlagRequired(f)
+	}
+	done := &cobra.Command{
+		Use:   "done REF N",
+		Short: "Mark action item N done",
+		Args:  args("REF", "N"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			n, err := strconv.Atoi(argv[1])
+			if err != nil || n <= 0 {
+				return model.Errorf("%q is not an action item number; see sitrep show %s", argv[1], argv[0])
+			}
+			st, act, err := a.env()
+			if err != nil {
+				return err
+			}
+			return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return st.ActionDone(a.ctx, act, id, n) })
+		},
+	}
+	c.AddCommand(add, done)
+	return c
+}

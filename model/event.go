@@ -1,0 +1,112 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Event is one append-only record of a write: the timeline, the audit log
+// and the change feed at once. Data holds the facts; Text renders them.
+type Event struct {
+	Seq        int64
+	Time       time.Time
+	Actor      string
+	Source     string
+	Action     string
+	Target     string // INC-7, user:alice, policy, ...
+	IncidentID int64  // 0 when the event is not about an incident
+	Data       map[string]string
+}
+
+// Event actions that are not incident actions.
+const (
+	EvLogin        = "login"
+	EvLoginRefused = "login_refused"
+	EvUserAdd      = "user_add"
+	EvUserRemove   = "user_remove"
+	EvUserKeyAdd   = "user_key_add"
+	EvPolicy       = "policy"
+	EvBackup       = "backup"
+)
+
+// Text is the event as a sentence for people.
+func (e Event) Text() string {
+	d := e.Data
+	g := func(k string) string { return d[k] }
+	switch e.Action {
+	case string(ActDeclare):
+		return fmt.Sprintf("declared %s %s %q", e.Target, g("severity"), g("title"))
+	case string(ActAck):
+		return "acknowledged " + e.Target
+	case string(ActContain), string(ActResolve), string(ActClose):
+		return fmt.Sprintf("marked %s %s (was %s)", e.Target, g("to"), g("from"))
+	case string(ActReopen):
+		return fmt.Sprintf("re-opened %s (resolved → acknowledged)", e.Target)
+	case string(ActAssign):
+		if g("from") == "" {
+			return fmt.Sprintf("assigned %s as incident commander of %s", g("to"), e.Target)
+		}
+		return fmt.Sprintf("handed %s over from commander %s to %s", e.Target, g("from"), g("to"))
+	case string(ActSeverity):
+		return fmt.Sprintf("changed severity of %s from %s to %s", e.Target, g("from"), g("to"))
+	case string(ActBreach):
+		return "updated breach facts of " + e.Target + ": " + g("changes")
+	case string(ActAware):
+		return fmt.Sprintf("moved awareness of %s from %s to %s", e.Target, g("from"), g("to"))
+	case string(ActCheck):
+		switch g("state") {
+		case string(ItemNA):
+			return fmt.Sprintf("marked %s n/a on %s: %s", g("key"), e.Target, g("reason"))
+		case string(ItemTodo):
+			return fmt.Sprintf("reset %s to do on %s", g("key"), e.Target)
+		}
+		return fmt.Sprintf("marked %s done on %s", g("key"), e.Target)
+	case string(ActChecklistAdd):
+		return fmt.Sprintf("added checklist item %s to %s: %s", g("key"), e.Target, g("item"))
+	case string(ActNote):
+		return fmt.Sprintf("noted on %s: %s", e.Target, g("text"))
+	case string(ActNotify):
+		kind := "initial notification"
+		if g("follow_up") == "true" {
+			kind = "follow-up notification"
+		}
+		return fmt.Sprintf("recorded %s of %s by %s on %s, sent %s", kind, g("customer"), g("channel"), e.Target, g("sent_at"))
+	case string(ActStatusUpdate):
+		return fmt.Sprintf("recorded a status update on %s: %s", e.Target, g("text"))
+	case string(ActReport):
+		return fmt.Sprintf("recorded the %s report on %s, submitted %s", g("kind"), e.Target, g("at"))
+	case string(ActReviewWrite):
+		if g("complete") == "true" {
+			return fmt.Sprintf("wrote the review of %s: %s; marked it complete", e.Target, g("sections"))
+		}
+		return fmt.Sprintf("wrote the review of %s: %s", e.Target, g("sections"))
+	case string(ActReviewDone):
+		return fmt.Sprintf("marked the review of %s complete", e.Target)
+	case "action_add":
+		return fmt.Sprintf("added action item %s to %s: %s (owner %s, due %s)", g("n"), e.Target, g("title"), g("owner"), g("due"))
+	case "action_done":
+		return fmt.Sprintf("marked action item %s of %s done: %s", g("n"), e.Target, g("title"))
+	case string(ActDelete):
+		return "deleted " + e.Target
+	case EvLogin:
+		return fmt.Sprintf("logged in with key %s", g("fingerprint"))
+	case EvLoginRefused:
+		return fmt.Sprintf("refused key %s", g("fingerprint"))
+	case EvUserAdd:
+		return fmt.Sprintf("added user %s as %s", g("name"), g("role"))
+	case EvUserRemove:
+		return fmt.Sprintf("removed user %s", g("name"))
+	case EvUserKeyAdd:
+		return fmt.Sprintf("added key %s to user %s", g("fingerprint"), g("name"))
+	case EvPolicy:
+		return "changed the policy: " + g("changes")
+	case EvBackup:
+		return "took a backup to " + g("path")
+	}
+	keys := make([]string, 0, len(d))
+	for k, v := range d {
+		keys = append(keys, k+"="+v)
+	}
+	return strings.TrimSpace(e.Action + " " + e.Target + " " + strings.Join(keys, " "))
+}

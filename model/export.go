@@ -1,0 +1,177 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// TimeFormat is how times are shown to people: in the policy's time zone,
+// with the zone named.
+const TimeFormat = "2006-01-02 15:04:05 MST"
+
+// ExportMarkdown writes the incident file: facts, deadlines, checklist,
+// notifications, status updates, the review and the whole timeline.
+// Everything a user typed is sanitised.
+func ExportMarkdown(i *Incident, p Policy, events []Event, now time.Time) string {
+	var b strings.Builder
+	loc := p.Location()
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.In(loc).Format(TimeFormat)
+	}
+	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+
+	line("# %s — %s", i.Ref(), Sanitize(i.Title))
+	line("")
+	line("Exported %s.", ts(now))
+	line("")
+	line("## Facts")
+	line("")
+	line("| | |")
+	line("| --- | --- |")
+	row := func(k, v string) { line("| %s | %s |", k, strings.ReplaceAll(SanitizeLine(v), "|", "\\|")) }
+	info := i.Severity.Info()
+	row("Severity", fmt.Sprintf("%s (%s)", i.Severity, info.Name))
+	row("Status", string(i.Status))
+	row("Commander", orNone(i.Commander))
+	row("Source", string(i.Source))
+	row("Personal-data breach", string(i.Breach))
+	row("Availability affected", yesNo(i.Availability))
+	row("Affected customers", orNone(strings.Join(i.Customers, ", ")))
+	row("Data categories", orUnknown(strings.Join(i.DataCategories, ", ")))
+	row("Data subjects", Describe(i.SubjectsApprox))
+	row("Records", Describe(i.RecordsApprox))
+	row("Likely consequences", orUnknown(i.Consequences))
+	row("Detected", ts(i.DetectedAt))
+	row("Aware", ts(i.AwareAt))
+	row("Acknowledged", ts(i.AcknowledgedAt))
+	row("Contained", ts(i.ContainedAt))
+	row("Resolved", ts(i.ResolvedAt))
+	row("Closed", ts(i.ClosedAt))
+	if i.Summary != "" {
+		line("")
+		line("%s", Sanitize(i.Summary))
+	}
+
+	line("")
+	line("## Deadlines")
+	line("")
+	line("| deadline | due | state | |")
+	line("| --- | --- | --- | --- |")
+	for _, d := range p.Deadlines(i, now) {
+		state := string(d.State)
+		if d.Provisional {
+			state += " (provisional: breach unknown)"
+		}
+		detail := FormatCountdown(d)
+		if d.State == Met {
+			detail = "met " + ts(d.MetAt)
+		}
+		line("| %s | %s | %s | %s |", d.Label, ts(d.DueAt), state, detail)
+	}
+
+	line("")
+	line("## Checklist (%d of %d settled)", i.Progress.Settled(), i.Progress.Total)
+	line("")
+	for _, it := range i.Checklist {
+		mark := map[ItemState]string{ItemTodo: "[ ]", ItemDone: "[x]", ItemNA: "[-]"}[it.State]
+		extra := ""
+		if it.State != ItemTodo {
+			extra = fmt.Sprintf(" — %s by %s, %s", it.State, SanitizeLine(it.By), ts(it.At))
+			if it.Reason != "" {
+				extra += ": " + SanitizeLine(it.Reason)
+			}
+		}
+		line("- %s %s (`%s`)%s", mark, SanitizeLine(it.Item), it.Key, extra)
+	}
+
+	line("")
+	line("## Notifications")
+	line("")
+	if len(i.Notifications) == 0 {
+		line("None recorded.")
+	}
+	for _, n := range i.Notifications {
+		kind := "Initial"
+		if n.FollowUp {
+			kind = "Follow-up"
+		}
+		line("- %s notification to %s by %s, sent %s (recorded by %s)", kind, SanitizeLine(n.Customer), SanitizeLine(n.Channel), ts(n.SentAt), SanitizeLine(n.By))
+	}
+	if len(i.Reports) > 0 || len(i.Updates) > 0 || i.Availability {
+		line("")
+		line("## Status updates and reports")
+		line("")
+		for _, u := range i.Updates {
+			line("- %s, %s: %s", ts(u.At), SanitizeLine(u.By), SanitizeLine(u.Text))
+		}
+		for _, r := range i.Reports {
+			line("- Report %s submitted %s (recorded by %s)", r.Kind, ts(r.At), SanitizeLine(r.By))
+		}
+		if i.Availability {
+			line("")
+			line("A post-mortem follows for the affected customers once the incident is resolved.")
+		}
+	}
+
+	r := i.Review
+	line("")
+	line("## Post-incident review")
+	line("")
+	if r.Complete() {
+		line("Complete, %s by %s.", ts(r.CompletedAt), SanitizeLine(r.CompletedBy))
+	} else {
+		line("Not complete; still needs: %s.", strings.Join(r.Missing(), ", "))
+	}
+	for _, s := range []struct{ name, text string }{{"Root cause", r.RootCause}, {"What worked", r.Worked}, {"What did not work", r.NotWorked}, {"Customer impact", r.Impact}} {
+		line("")
+		line("### %s", s.name)
+		line("")
+		line("%s", orNone(Sanitize(s.text)))
+	}
+	line("")
+	line("### Action items")
+	line("")
+	if len(r.Actions) == 0 {
+		line("None.")
+	}
+	for _, a := range r.Actions {
+		done := "open"
+		if !a.DoneAt.IsZero() {
+			done = "done " + ts(a.DoneAt)
+		}
+		line("%d. %s — owner %s, due %s, %s", a.N, SanitizeLine(a.Title), SanitizeLine(a.Owner), a.Due, done)
+	}
+
+	line("")
+	line("## Timeline")
+	line("")
+	for _, e := range events {
+		line("- %s · %s (%s): %s", ts(e.Time), SanitizeLine(e.Actor), SanitizeLine(e.Source), SanitizeLine(e.Text()))
+	}
+	return b.String()
+}
+
+func orNone(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "none"
+	}
+	return s
+}
+
+func orUnknown(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

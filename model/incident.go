@@ -1,0 +1,218 @@
+package model
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Incident is one incident with everything recorded about it. Times that
+// are not set are the zero time.
+type Incident struct {
+	ID             int64
+	Title          string
+	Summary        string
+	Severity       Severity
+	Status         Status
+	Source         Source
+	Breach         Breach
+	Availability   bool
+	Customers      []string
+	DataCategories []string
+	SubjectsApprox *int64 // nil: unknown
+	RecordsApprox  *int64 // nil: unknown
+	Consequences   string // likely consequences, for the notification
+	Commander      string // "" when none is assigned
+
+	DetectedAt, AwareAt                               time.Time
+	AcknowledgedAt, ContainedAt, ResolvedAt, ClosedAt time.Time
+	CreatedAt, UpdatedAt, DeletedAt                   time.Time
+	Version                                           int64
+
+	Checklist     []ChecklistItem // nil when only Progress was loaded
+	Progress      Progress
+	Notifications []Notification
+	Updates       []StatusUpdate
+	Reports       []Report
+	Review        Review
+}
+
+// Ref is the incident's reference, INC-<id>.
+func (i *Incident) Ref() string { return FormatRef(i.ID) }
+
+// FormatRef formats an incident id as INC-<id>.
+func FormatRef(id int64) string { return "INC-" + strconv.FormatInt(id, 10) }
+
+// ParseRef accepts INC-7, inc-7 or 7.
+func ParseRef(v string) (int64, error) {
+	s := strings.TrimSpace(v)
+	if len(s) > 4 && strings.EqualFold(s[:4], "INC-") {
+		s = s[4:]
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, Errorf("%q is not an incident reference; write it as INC-7 or 7", v)
+	}
+	return id, nil
+}
+
+// NoIC reports whether the incident needs a commander and has none.
+func (i *Incident) NoIC() bool {
+	return i.Severity.NeedsCommander() && i.Commander == "" && i.Status.Active()
+}
+
+// HasCustomer reports whether name is one of the affected customers,
+// ignoring case, and returns it as recorded.
+func (i *Incident) HasCustomer(name string) (string, bool) {
+	for _, c := range i.Customers {
+		if strings.EqualFold(c, name) {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+// Notification records a controller notification that was sent.
+type Notification struct {
+	ID       int64
+	Customer string
+	Channel  string
+	SentAt   time.Time
+	FollowUp bool
+	By       string
+}
+
+// StatusUpdate records a status update sent for an availability incident.
+type StatusUpdate struct {
+	Text string
+	At   time.Time
+	By   string
+}
+
+// Report records a regulatory report submitted for a clock met by report.
+type Report struct {
+	Kind string
+	At   time.Time
+	By   string
+}
+
+// Declaration is what a user gives to declare an incident.
+type Declaration struct {
+	Title, Summary string
+	Severity       Severity
+	Source         Source
+	Breach         Breach
+	Availability   bool
+	Customers      []string
+	DetectedAt     time.Time // zero: now
+	AwareAt        time.Time // zero: now
+}
+
+// Validate cleans a declaration, filling defaults from now.
+func (d *Declaration) Validate(now time.Time) error {
+	var err error
+	if d.Title, err = CleanText("title", d.Title, SingleLine, 1, MaxTitle); err != nil {
+		return err
+	}
+	if d.Summary, err = CleanText("summary", d.Summary, MultiLine, 0, MaxSummary); err != nil {
+		return err
+	}
+	if d.Severity == "" {
+		return Errorf("a severity is needed; use P0, P1, P2 or P3")
+	}
+	if _, err := ParseSeverity(string(d.Severity)); err != nil {
+		return err
+	}
+	if d.Source == "" {
+		d.Source = "other"
+	}
+	if _, err := ParseSource(string(d.Source)); err != nil {
+		return err
+	}
+	if d.Breach == "" {
+		d.Breach = BreachUnknown
+	}
+	if _, err := ParseBreach(string(d.Breach)); err != nil {
+		return err
+	}
+	if d.Customers, err = CleanNames("customer", d.Customers); err != nil {
+		return err
+	}
+	if d.DetectedAt.IsZero() {
+		d.DetectedAt = now
+	}
+	if d.AwareAt.IsZero() {
+		d.AwareAt = now
+	}
+	if d.DetectedAt.After(now.Add(time.Minute)) || d.AwareAt.After(now.Add(time.Minute)) {
+		return Errorf("detection and awareness times cannot be in the future")
+	}
+	return nil
+}
+
+// CleanNames validates a list of names, dropping exact duplicates (ignoring
+// case) and keeping the order given.
+func CleanNames(field string, names []string) ([]string, error) {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		c, err := CleanText(field+" name", n, SingleLine, 1, MaxName)
+		if err != nil {
+			return nil, err
+		}
+		dup := false
+		for _, o := range out {
+			if strings.EqualFold(o, c) {
+				dup = true
+			}
+		}
+		if !dup {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// BreachFacts are what is known of a breach; nil fields are left as they are.
+type BreachFacts struct {
+	Breach       *Breach
+	Subjects     *int64
+	Records      *int64
+	Categories   []string // added to the known categories
+	Customers    []string // added to the affected customers
+	Consequences *string
+}
+
+// Validate cleans the facts.
+func (f *BreachFacts) Validate() error {
+	var err error
+	if f.Subjects != nil && *f.Subjects < 0 || f.Records != nil && *f.Records < 0 {
+		return Errorf("approximate numbers of subjects and records cannot be negative")
+	}
+	if f.Categories, err = CleanNames("data category", f.Categories); err != nil {
+		return err
+	}
+	if f.Customers, err = CleanNames("customer", f.Customers); err != nil {
+		return err
+	}
+	if f.Consequences != nil {
+		c, err := CleanText("likely consequences", *f.Consequences, MultiLine, 1, MaxNote)
+		if err != nil {
+			return err
+		}
+		f.Consequences = &c
+	}
+	if f.Breach == nil && f.Subjects == nil && f.Records == nil && len(f.Categories) == 0 &&
+		len(f.Customers) == 0 && f.Consequences == nil {
+		return Errorf("nothing to change; give yes, no or unknown, or facts such as --subjects, --records, --category")
+	}
+	return nil
+}
+
+// Describe says an approximate number, or that it is unknown.
+func Describe(n *int64) string {
+	if n == nil {
+		return "unknown"
+	}
+	return fmt.Sprintf("approx. %d", *n)
+}

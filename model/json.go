@@ -1,0 +1,211 @@
+package model
+
+import (
+	"time"
+)
+
+// The JSON views below are the stable contract of `--json` output:
+// snake_case fields, times in RFC 3339 UTC (null when unset), durations as
+// whole seconds.
+
+// JSONTime formats a time for JSON output, or nil when unset.
+func JSONTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+// DeadlineJSON is a deadline in JSON.
+type DeadlineJSON struct {
+	Kind        string  `json:"kind"`
+	Label       string  `json:"label"`
+	DueAt       *string `json:"due_at"`
+	MetAt       *string `json:"met_at"`
+	State       string  `json:"state"`
+	RemainingS  int64   `json:"remaining_s"`
+	Provisional bool    `json:"provisional"`
+}
+
+// ItemJSON is a checklist item in JSON.
+type ItemJSON struct {
+	Key    string  `json:"key"`
+	Item   string  `json:"item"`
+	State  string  `json:"state"`
+	Reason string  `json:"reason"`
+	By     string  `json:"by"`
+	At     *string `json:"at"`
+}
+
+// NotificationJSON is a recorded notification in JSON.
+type NotificationJSON struct {
+	Customer string  `json:"customer"`
+	Channel  string  `json:"channel"`
+	SentAt   *string `json:"sent_at"`
+	FollowUp bool    `json:"follow_up"`
+	By       string  `json:"by"`
+}
+
+// UpdateJSON is a status update in JSON.
+type UpdateJSON struct {
+	Text string  `json:"text"`
+	At   *string `json:"at"`
+	By   string  `json:"by"`
+}
+
+// ReportJSON is a regulatory report in JSON.
+type ReportJSON struct {
+	Kind string  `json:"kind"`
+	At   *string `json:"at"`
+	By   string  `json:"by"`
+}
+
+// ActionJSON is a review action item in JSON.
+type ActionJSON struct {
+	N      int     `json:"n"`
+	Title  string  `json:"title"`
+	Owner  string  `json:"owner"`
+	Due    string  `json:"due"`
+	Done   bool    `json:"done"`
+	DoneAt *string `json:"done_at"`
+	DoneBy string  `json:"done_by"`
+}
+
+// ReviewJSON is the post-incident review in JSON.
+type ReviewJSON struct {
+	RootCause   string       `json:"root_cause"`
+	Worked      string       `json:"worked"`
+	NotWorked   string       `json:"not_worked"`
+	Impact      string       `json:"impact"`
+	Complete    bool         `json:"complete"`
+	CompletedAt *string      `json:"completed_at"`
+	CompletedBy string       `json:"completed_by"`
+	Missing     []string     `json:"missing"`
+	ActionItems []ActionJSON `json:"action_items"`
+}
+
+// IncidentJSON is an incident in JSON. The list view leaves the detail
+// collections out (omitempty on nil slices).
+type IncidentJSON struct {
+	Ref            string             `json:"ref"`
+	ID             int64              `json:"id"`
+	Title          string             `json:"title"`
+	Summary        string             `json:"summary"`
+	Severity       string             `json:"severity"`
+	Status         string             `json:"status"`
+	Source         string             `json:"source"`
+	Breach         string             `json:"breach"`
+	Availability   bool               `json:"availability"`
+	Customers      []string           `json:"customers"`
+	DataCategories []string           `json:"data_categories"`
+	SubjectsApprox *int64             `json:"subjects_approx"`
+	RecordsApprox  *int64             `json:"records_approx"`
+	Consequences   string             `json:"consequences"`
+	Commander      *string            `json:"commander"`
+	NoIC           bool               `json:"no_ic"`
+	DetectedAt     *string            `json:"detected_at"`
+	AwareAt        *string            `json:"aware_at"`
+	AcknowledgedAt *string            `json:"acknowledged_at"`
+	ContainedAt    *string            `json:"contained_at"`
+	ResolvedAt     *string            `json:"resolved_at"`
+	ClosedAt       *string            `json:"closed_at"`
+	CreatedAt      *string            `json:"created_at"`
+	UpdatedAt      *string            `json:"updated_at"`
+	DeletedAt      *string            `json:"deleted_at"`
+	ChecklistDone  int                `json:"checklist_done"`
+	ChecklistNA    int                `json:"checklist_na"`
+	ChecklistTotal int                `json:"checklist_total"`
+	Deadlines      []DeadlineJSON     `json:"deadlines"`
+	Checklist      []ItemJSON         `json:"checklist,omitempty"`
+	Notifications  []NotificationJSON `json:"notifications,omitempty"`
+	StatusUpdates  []UpdateJSON       `json:"status_updates,omitempty"`
+	Reports        []ReportJSON       `json:"reports,omitempty"`
+	Review         *ReviewJSON        `json:"review,omitempty"`
+}
+
+// ToJSON is the incident as JSON at time now; full includes the checklist,
+// notifications, updates, reports and review.
+func (i *Incident) ToJSON(p Policy, now time.Time, full bool) IncidentJSON {
+	j := IncidentJSON{
+		Ref: i.Ref(), ID: i.ID, Title: i.Title, Summary: i.Summary,
+		Severity: string(i.Severity), Status: string(i.Status), Source: string(i.Source),
+		Breach: string(i.Breach), Availability: i.Availability,
+		Customers: nonNil(i.Customers), DataCategories: nonNil(i.DataCategories),
+		SubjectsApprox: i.SubjectsApprox, RecordsApprox: i.RecordsApprox,
+		Consequences: i.Consequences, NoIC: i.NoIC(),
+		DetectedAt: JSONTime(i.DetectedAt), AwareAt: JSONTime(i.AwareAt),
+		AcknowledgedAt: JSONTime(i.AcknowledgedAt), ContainedAt: JSONTime(i.ContainedAt),
+		ResolvedAt: JSONTime(i.ResolvedAt), ClosedAt: JSONTime(i.ClosedAt),
+		CreatedAt: JSONTime(i.CreatedAt), UpdatedAt: JSONTime(i.UpdatedAt), DeletedAt: JSONTime(i.DeletedAt),
+		ChecklistDone: i.Progress.Done, ChecklistNA: i.Progress.NA, ChecklistTotal: i.Progress.Total,
+		Deadlines: []DeadlineJSON{},
+	}
+	if i.Commander != "" {
+		c := i.Commander
+		j.Commander = &c
+	}
+	for _, d := range p.Deadlines(i, now) {
+		j.Deadlines = append(j.Deadlines, DeadlineJSON{
+			Kind: d.Kind, Label: d.Label, DueAt: JSONTime(d.DueAt), MetAt: JSONTime(d.MetAt),
+			State: string(d.State), RemainingS: int64(d.Remaining / time.Second), Provisional: d.Provisional,
+		})
+	}
+	if !full {
+		return j
+	}
+	j.Checklist = []ItemJSON{}
+	for _, it := range i.Checklist {
+		j.Checklist = append(j.Checklist, ItemJSON{Key: it.Key, Item: it.Item, State: string(it.State), Reason: it.Reason, By: it.By, At: JSONTime(it.At)})
+	}
+	j.Notifications = []NotificationJSON{}
+	for _, n := range i.Notifications {
+		j.Notifications = append(j.Notifications, NotificationJSON{Customer: n.Customer, Channel: n.Channel, SentAt: JSONTime(n.SentAt), FollowUp: n.FollowUp, By: n.By})
+	}
+	j.StatusUpdates = []UpdateJSON{}
+	for _, u := range i.Updates {
+		j.StatusUpdates = append(j.StatusUpdates, UpdateJSON{Text: u.Text, At: JSONTime(u.At), By: u.By})
+	}
+	j.Reports = []ReportJSON{}
+	for _, r := range i.Reports {
+		j.Reports = append(j.Reports, ReportJSON{Kind: r.Kind, At: JSONTime(r.At), By: r.By})
+	}
+	r := i.Review
+	j.Review = &ReviewJSON{RootCause: r.RootCause, Worked: r.Worked, NotWorked: r.NotWorked, Impact: r.Impact,
+		Complete: r.Complete(), CompletedAt: JSONTime(r.CompletedAt), CompletedBy: r.CompletedBy,
+		Missing: nonNil(r.Missing()), ActionItems: []ActionJSON{}}
+	for _, a := range r.Actions {
+		j.Review.ActionItems = append(j.Review.ActionItems, ActionJSON{N: a.N, Title: a.Title, Owner: a.Owner, Due: a.Due,
+			Done: !a.DoneAt.IsZero(), DoneAt: JSONTime(a.DoneAt), DoneBy: a.DoneBy})
+	}
+	return j
+}
+
+// EventJSON is an event in JSON.
+type EventJSON struct {
+	Seq    int64             `json:"seq"`
+	Time   *string           `json:"time"`
+	Actor  string            `json:"actor"`
+	Source string            `json:"source"`
+	Action string            `json:"action"`
+	Target string            `json:"target"`
+	Text   string            `json:"text"`
+	Data   map[string]string `json:"data"`
+}
+
+// ToJSON is the event as JSON.
+func (e Event) ToJSON() EventJSON {
+	d := e.Data
+	if d == nil {
+		d = map[string]string{}
+	}
+	return EventJSON{Seq: e.Seq, Time: JSONTime(e.Time), Actor: e.Actor, Source: e.Source,
+		Action: e.Action, Target: e.Target, Text: e.Text(), Data: d}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,341 @@
+package model
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Policy is the organisation's configuration of deadlines: business hours
+// for the acknowledgement target, the regulatory clocks, the point of
+// contact for notifications and the checklist template. It is stored in
+// the database so every process on a file agrees on it.
+type Policy struct {
+	BusinessHours BusinessHours   `json:"business_hours"`
+	AckInside     Minutes         `json:"ack_inside_minutes"`
+	AckOutside    Minutes         `json:"ack_outside_minutes"`
+	ReviewDays    int             `json:"review_days"`
+	Clocks        []RegClock      `json:"clocks"`
+	Contact       string          `json:"contact"`
+	Checklist     []ChecklistTmpl `json:"checklist"`
+	loc           *time.Location
+}
+
+// Minutes is a duration configured in whole minutes.
+type Minutes int
+
+// Duration converts m to a time.Duration.
+func (m Minutes) Duration() time.Duration { return time.Duration(m) * time.Minute }
+
+// BusinessHours are the hours during which the one-hour acknowledgement
+// target applies. The opening minute is inside, the closing minute outside.
+type BusinessHours struct {
+	TimeZone string   `json:"time_zone"`
+	Days     []string `json:"days"`  // mon tue wed thu fri sat sun
+	Open     string   `json:"open"`  // HH:MM
+	Close    string   `json:"close"` // HH:MM
+	Holidays []string `json:"holidays"`
+}
+
+// RegClock is a regulatory deadline: a duration from an anchor (awareness,
+// detection, or another clock being met), applying to some incidents, met
+// by notifying every affected customer or by recording a report.
+type RegClock struct {
+	Kind    string `json:"kind"`  // the deadline kind, e.g. notify
+	Label   string `json:"label"` // e.g. GDPR Art. 33 controller notification
+	Set     string `json:"set"`   // the regulation it belongs to: gdpr, nis2, ...
+	Applies string `json:"applies"`
+	From    string `json:"from"`
+	Hours   int    `json:"hours,omitempty"`
+	Months  int    `json:"months,omitempty"`
+	MetBy   string `json:"met_by"`
+}
+
+// What a RegClock's fields may say.
+const (
+	AppliesBreach = "breach" // breach is yes or unknown (provisional)
+	AppliesAlways = "always"
+	FromAware     = "aware"
+	FromDetected  = "detected"
+	FromMetPrefix = "met:" // met:<kind>: when that clock was met
+	MetByNotified = "notified"
+	MetByReport   = "report"
+)
+
+// KindNotify is the GDPR Art. 33 controller notification deadline.
+const KindNotify = "notify"
+
+// GDPRClock is the built-in clock: notify every affected controller within
+// 72 hours of becoming aware of a personal-data breach (Art. 33 GDPR and
+// the DPA).
+var gdprClock = RegClock{
+	Kind: KindNotify, Label: "GDPR Art. 33 controller notification", Set: "gdpr",
+	Applies: AppliesBreach, From: FromAware, Hours: 72, MetBy: MetByNotified,
+}
+
+// RegulationSets are the clock sets that `policy set --enable` knows. NIS2
+// (Art. 23): early warning within 24 hours, incident notification within 72
+// hours, final report one month after the notification; they apply to
+// significant incidents, taken here as P0 and P1.
+func RegulationSets() map[string][]RegClock {
+	return map[string][]RegClock{
+		"gdpr": {gdprClock},
+		"nis2": {
+			{Kind: "nis2-warning", Label: "NIS2 early warning", Set: "nis2", Applies: "P1", From: FromAware, Hours: 24, MetBy: MetByReport},
+			{Kind: "nis2-notify", Label: "NIS2 incident notification", Set: "nis2", Applies: "P1", From: FromAware, Hours: 72, MetBy: MetByReport},
+			{Kind: "nis2-final", Label: "NIS2 final report", Set: "nis2", Applies: "P1", From: FromMetPrefix + "nis2-notify", Months: 1, MetBy: MetByReport},
+		},
+	}
+}
+
+// DefaultPolicy is the reference's: Monday to Friday 09:00–17:00
+// Europe/Amsterdam, acknowledgement within one hour inside business hours
+// and four outside, GDPR's 72 hours, review within 14 days.
+func DefaultPolicy() Policy {
+	p := Policy{
+		BusinessHours: BusinessHours{
+			TimeZone: "Europe/Amsterdam",
+			Days:     []string{"mon", "tue", "wed", "thu", "fri"},
+			Open:     "09:00", Close: "17:00",
+			Holidays: []string{},
+		},
+		AckInside: 60, AckOutside: 240, ReviewDays: 14,
+		Clocks:    []RegClock{gdprClock},
+		Checklist: DefaultChecklist(),
+	}
+	if err := p.Validate(); err != nil {
+		panic("model: default policy invalid: " + err.Error())
+	}
+	return p
+}
+
+// ParsePolicy reads a policy stored as JSON and validates it.
+func ParsePolicy(data []byte) (Policy, error) {
+	var p Policy
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return Policy{}, Errorf("the policy is not valid JSON: %v", err)
+	}
+	if err := p.Validate(); err != nil {
+		return Policy{}, err
+	}
+	return p, nil
+}
+
+// JSON encodes the policy for storage and display.
+func (p Policy) JSON() []byte {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		panic(err) // plain data; cannot fail
+	}
+	return b
+}
+
+var weekdays = map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday,
+	"wed": time.Wednesday, "thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday}
+
+// Validate checks every field and prepares the policy for use.
+func (p *Policy) Validate() error {
+	bh := &p.BusinessHours
+	loc, err := time.LoadLocation(bh.TimeZone)
+	if err != nil || bh.TimeZone == "" {
+		return Errorf("%q is not a time zone; use an IANA name such as Europe/Amsterdam", bh.TimeZone)
+	}
+	p.loc = loc
+	if len(bh.Days) == 0 {
+		return Errorf("business hours need at least one day (mon, tue, wed, thu, fri, sat, sun)")
+	}
+	for i, d := range bh.Days {
+		d = strings.ToLower(strings.TrimSpace(d))
+		if _, ok := weekdays[d]; !ok {
+			return Errorf("%q is not a day; use mon, tue, wed, thu, fri, sat or sun", d)
+		}
+		bh.Days[i] = d
+	}
+	open, err1 := parseHHMM(bh.Open)
+	closing, err2 := parseHHMM(bh.Close)
+	if err1 != nil || err2 != nil {
+		return Errorf("business hours %q–%q are not HH:MM times", bh.Open, bh.Close)
+	}
+	if open >= closing {
+		return Errorf("business hours open at %s but close at %s; the opening must come first", bh.Open, bh.Close)
+	}
+	if bh.Holidays == nil {
+		bh.Holidays = []string{}
+	}
+	for _, h := range bh.Holidays {
+		if _, err := ParseDate(h); err != nil {
+			return Errorf("holiday %q is not a date; write it as YYYY-MM-DD", h)
+		}
+	}
+	slices.Sort(bh.Holidays)
+	bh.Holidays = slices.Compact(bh.Holidays)
+	if p.AckInside <= 0 || p.AckOutside <= 0 {
+		return Errorf("acknowledgement targets must be positive numbers of minutes")
+	}
+	if p.ReviewDays <= 0 {
+		return Errorf("the review deadline must be a positive number of days")
+	}
+	kinds := map[string]bool{"ack": true, "review": true}
+	for _, c := range p.Clocks {
+		if err := c.validate(kinds); err != nil {
+			return err
+		}
+		kinds[c.Kind] = true
+	}
+	if !kinds[KindNotify] {
+		return Errorf("the GDPR Art. 33 notify clock is built in and cannot be removed")
+	}
+	if len(p.Checklist) == 0 {
+		p.Checklist = DefaultChecklist()
+	}
+	seen := map[string]bool{}
+	for _, it := range p.Checklist {
+		if err := ValidChecklistKey(it.Key); err != nil {
+			return err
+		}
+		if seen[it.Key] {
+			return Errorf("checklist key %q appears twice in the template", it.Key)
+		}
+		seen[it.Key] = true
+		if _, err := CleanText("checklist item", it.Item, SingleLine, 1, MaxTitle); err != nil {
+			return err
+		}
+	}
+	if _, err := CleanText("contact", p.Contact, MultiLine, 0, MaxSummary); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (c RegClock) validate(earlier map[string]bool) error {
+	if err := ValidChecklistKey(c.Kind); err != nil {
+		return Errorf("clock kind %q must be lower-case letters, digits and dashes", c.Kind)
+	}
+	if earlier[c.Kind] {
+		return Errorf("clock kind %q appears twice; each deadline kind is unique", c.Kind)
+	}
+	if strings.TrimSpace(c.Label) == "" {
+		return Errorf("clock %q needs a label", c.Kind)
+	}
+	switch c.Applies {
+	case AppliesBreach, AppliesAlways, "P0", "P1", "P2", "P3":
+	default:
+		return Errorf("clock %q applies to %q; use breach, always, or a severity such as P1 (that severity and above)", c.Kind, c.Applies)
+	}
+	switch {
+	case c.From == FromAware, c.From == FromDetected:
+	case strings.HasPrefix(c.From, FromMetPrefix) && earlier[strings.TrimPrefix(c.From, FromMetPrefix)]:
+	default:
+		return Errorf("clock %q runs from %q; use aware, detected, or met:<kind> of a clock listed before it", c.Kind, c.From)
+	}
+	if c.Hours < 0 || c.Months < 0 || c.Hours == 0 && c.Months == 0 {
+		return Errorf("clock %q needs a positive number of hours or months", c.Kind)
+	}
+	if c.MetBy != MetByNotified && c.MetBy != MetByReport {
+		return Errorf("clock %q is met by %q; use notified or report", c.Kind, c.MetBy)
+	}
+	return nil
+}
+
+func parseHHMM(s string) (int, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, err
+	}
+	return t.Hour()*3600 + t.Minute()*60, nil
+}
+
+// Location is the business-hours time zone.
+func (p Policy) Location() *time.Location {
+	if p.loc == nil {
+		return time.UTC
+	}
+	return p.loc
+}
+
+// InBusinessHours reports whether t falls inside business hours: on a
+// business day that is not a holiday, at or after opening and before
+// closing, in the policy's time zone.
+func (p Policy) InBusinessHours(t time.Time) bool {
+	lt := t.In(p.Location())
+	if slices.Contains(p.BusinessHours.Holidays, lt.Format(DateLayout)) {
+		return false
+	}
+	day := false
+	for _, d := range p.BusinessHours.Days {
+		if weekdays[d] == lt.Weekday() {
+			day = true
+			break
+		}
+	}
+	if !day {
+		return false
+	}
+	open, _ := parseHHMM(p.BusinessHours.Open)
+	closing, _ := parseHHMM(p.BusinessHours.Close)
+	sod := lt.Hour()*3600 + lt.Minute()*60 + lt.Second()
+	return sod >= open && sod < closing
+}
+
+// Clock returns the regulatory clock of a kind.
+func (p Policy) Clock(kind string) (RegClock, bool) {
+	for _, c := range p.Clocks {
+		if c.Kind == kind {
+			return c, true
+		}
+	}
+	return RegClock{}, false
+}
+
+// Summary describes the policy in a few lines for people.
+func (p Policy) Summary() string {
+	bh := p.BusinessHours
+	var b strings.Builder
+	fmt.Fprintf(&b, "Business hours: %s %s–%s %s", strings.Join(bh.Days, ","), bh.Open, bh.Close, bh.TimeZone)
+	if len(bh.Holidays) > 0 {
+		fmt.Fprintf(&b, "; holidays %s", strings.Join(bh.Holidays, ", "))
+	}
+	fmt.Fprintf(&b, "\nAcknowledge within %s inside business hours, %s outside\n", fmtMinutes(p.AckInside), fmtMinutes(p.AckOutside))
+	for _, c := range p.Clocks {
+		fmt.Fprintf(&b, "Clock %s: %s, %s after %s, applies to %s, met by %s\n", c.Kind, c.Label, c.span(), c.From, c.Applies, c.MetBy)
+	}
+	fmt.Fprintf(&b, "Post-incident review for P0/P1 within %d days of resolution\n", p.ReviewDays)
+	contact := p.Contact
+	if contact == "" {
+		contact = "not set (policy set --contact)"
+	}
+	fmt.Fprintf(&b, "Point of contact: %s\n", contact)
+	fmt.Fprintf(&b, "Checklist template: %d items\n", len(p.Checklist))
+	return b.String()
+}
+
+func (c RegClock) span() string {
+	switch {
+	case c.Months > 0 && c.Hours > 0:
+		return fmt.Sprintf("%d month(s) %d h", c.Months, c.Hours)
+	case c.Months > 0:
+		return fmt.Sprintf("%d month(s)", c.Months)
+	}
+	return fmt.Sprintf("%d h", c.Hours)
+}
+
+func fmtMinutes(m Minutes) string {
+	if m%60 == 0 {
+		return fmt.Sprintf("%d h", m/60)
+	}
+	return fmt.Sprintf("%d min", m)
+}
+
+// addMonths adds whole calendar months in loc, clamping to the last day of
+// a shorter month (31 January + 1 month = 28 or 29 February).
+func addMonths(t time.Time, months int, loc *time.Location) time.Time {
+	lt := t.In(loc)
+	y, m, d := lt.Date()
+	first := time.Date(y, m+time.Month(months), 1, lt.Hour(), lt.Minute(), lt.Second(), lt.Nanosecond(), loc)
+	last := first.AddDate(0, 1, -1).Day()
+	return first.AddDate(0, 0, min(d, last)-1)
+}

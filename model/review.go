@@ -1,0 +1,108 @@
+package model
+
+import (
+	"strings"
+	"time"
+)
+
+// Review is the post-incident review. Its timeline section is generated
+// from the incident's events.
+type Review struct {
+	RootCause, Worked, NotWorked, Impact string
+	CompletedAt                          time.Time
+	CompletedBy                          string
+	Actions                              []ActionItem
+}
+
+// ActionItem is a follow-up action from the review.
+type ActionItem struct {
+	N      int
+	Title  string
+	Owner  string
+	Due    string // YYYY-MM-DD
+	DoneAt time.Time
+	DoneBy string
+}
+
+// Complete reports whether the review has been marked complete.
+func (r Review) Complete() bool { return !r.CompletedAt.IsZero() }
+
+// Missing lists what the review still needs before it can be complete:
+// text in every section and at least one action item, each with an owner
+// and a due date.
+func (r Review) Missing() []string {
+	var m []string
+	for _, s := range []struct{ name, text string }{
+		{"root cause (--root-cause)", r.RootCause},
+		{"what worked (--worked)", r.Worked},
+		{"what did not work (--not-worked)", r.NotWorked},
+		{"customer impact (--impact)", r.Impact},
+	} {
+		if strings.TrimSpace(s.text) == "" {
+			m = append(m, s.name)
+		}
+	}
+	if len(r.Actions) == 0 {
+		m = append(m, "action items (sitrep action add)")
+	}
+	for _, a := range r.Actions {
+		if a.Owner == "" || a.Due == "" {
+			m = append(m, "an owner and due date for action item "+a.Title)
+		}
+	}
+	return m
+}
+
+// ReviewEdit holds the review sections to write; nil leaves one as it is.
+type ReviewEdit struct {
+	RootCause, Worked, NotWorked, Impact *string
+	Complete                             bool
+}
+
+// Validate cleans the sections.
+func (e *ReviewEdit) Validate() error {
+	fields := []struct {
+		name string
+		p    **string
+	}{{"root cause", &e.RootCause}, {"what worked", &e.Worked}, {"what did not work", &e.NotWorked}, {"customer impact", &e.Impact}}
+	any := e.Complete
+	for _, f := range fields {
+		if *f.p == nil {
+			continue
+		}
+		any = true
+		v, err := CleanText(f.name, **f.p, MultiLine, 1, MaxNote)
+		if err != nil {
+			return err
+		}
+		*f.p = &v
+	}
+	if !any {
+		return Errorf("nothing to write; give --root-cause, --worked, --not-worked, --impact or --complete")
+	}
+	return nil
+}
+
+// Apply writes the edit's sections into r.
+func (e *ReviewEdit) Apply(r *Review) {
+	for _, f := range []struct {
+		src *string
+		dst *string
+	}{{e.RootCause, &r.RootCause}, {e.Worked, &r.Worked}, {e.NotWorked, &r.NotWorked}, {e.Impact, &r.Impact}} {
+		if f.src != nil {
+			*f.dst = *f.src
+		}
+	}
+}
+
+// CheckClose is the close gate: a P0 or P1 incident cannot be closed before
+// its post-incident review is complete.
+func CheckClose(i *Incident) error {
+	if err := CheckTransition(i.Ref(), i.Status, Closed); err != nil {
+		return err
+	}
+	if i.Severity.NeedsCommander() && !i.Review.Complete() {
+		return Errorf("%s is %s and cannot be closed before its post-incident review is complete; see sitrep review", i.Ref(), i.Severity)
+	}
+	return nil
+}

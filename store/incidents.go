@@ -1,0 +1,536 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"sitrep/model"
+)
+
+// Declare records a new incident with the policy's checklist and returns it.
+func (s *Store) Declare(ctx context.Context, actor model.Actor, d model.Declaration) (*model.Incident, error) {
+	var id int64
+	_, err := s.write(ctx, actor, model.ActDeclare, func(w *wtx) (model.Event, error) {
+		if err := d.Validate(w.now); err != nil {
+			return model.Event{}, err
+		}
+		pol, err := w.policy()
+		if err != nil {
+			return model.Event{}, err
+		}
+		det, aware := d.DetectedAt.UTC().Truncate(time.Second), d.AwareAt.UTC().Truncate(time.Second)
+		res, err := w.tx.ExecContext(w.ctx, `INSERT INTO incidents (title, summary, severity, status, source, breach,
+			availability, detected_at, aware_at, created_at, updated_at) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)`,
+			d.Title, d.Summary, d.Severity, d.Source, d.Breach, d.Availability, det.Unix(), aware.Unix(), w.now.Unix(), w.now.Unix())
+		if err != nil {
+			return model.Event{}, fmt.Errorf("declare: %w", err)
+		}
+		if id, err = res.LastInsertId(); err != nil {
+			return model.Event{}, fmt.Errorf("declare: %w", err)
+		}
+		inc := &model.Incident{ID: id, Customers: d.Customers}
+		if err := w.saveCustomers(inc); err != nil {
+			return model.Event{}, err
+		}
+		for i, it := range pol.Checklist {
+			if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO checklist (incident_id, position, key, item, state) VALUES (?, ?, ?, ?, 'todo')",
+				id, i, it.Key, it.Item); err != nil {
+				return model.Event{}, fmt.Errorf("declare: checklist: %w", err)
+			}
+		}
+		return w.event(inc, string(model.ActDeclare), map[string]string{
+			"title": d.Title, "severity": string(d.Severity), "source": string(d.Source), "breach": string(d.Breach),
+			"customers": strings.Join(d.Customers, ", "), "detected_at": fmtTime(det), "aware_at": fmtTime(aware),
+		}), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Incident(ctx, id)
+}
+
+func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// transitionAction is the action each target status needs.
+var transitionAction = map[model.Status]model.Action{
+	model.Acknowledged: model.ActAck,
+	model.Contained:    model.ActContain,
+	model.Resolved:     model.ActResolve,
+	model.Closed:       model.ActClose,
+}
+
+// Transition moves an incident forward to status to (ack, contain,
+// resolve, close). Skipping forward acknowledges on the way; closing a P0
+// or P1 needs a complete review.
+func (s *Store) Transition(ctx context.Context, actor model.Actor, id int64, to model.Status) (model.Event, error) {
+	act, ok := transitionAction[to]
+	if !ok {
+		return model.Event{}, model.Errorf("an incident cannot be moved to %q", to)
+	}
+	return s.write(ctx, actor, act, func(w *wtx) (model.Event, error) {
+		inc, err := w.load(id)
+		if err != nil {
+			return model.Event{}, err
+		}
+		from := inc.Status
+		if to == model.Closed {
+			err = model.CheckClose(inc)
+		} else {
+			err = model.CheckTransition(inc.Ref(), from, to)
+		}
+		if err != nil {
+			return model.Event{}, err
+		}
+		if to == model.Acknowledged && from == model.Resolved {
+			return model.Event{}, model.Errorf("%s is resolved; re-open it with sitrep reopen %s", inc.Ref(), inc.Ref())
+		}
+		inc.Status = to
+		if inc.AcknowledgedAt.IsZero() {
+			inc.AcknowledgedAt = w.now
+			if err := w.tickIfTodo(inc, model.CheckAck); err != nil {
+				return model.Event{}, err
+			}
+		}
+		switch to {
+		case model.Contained:
+			inc.ContainedAt = w.now
+		case model.Resolved:
+			inc.ResolvedAt = w.now
+		case model.Closed:
+			inc.ClosedAt = w.now
+		}
+		if err := w.save(inc); err != nil {
+			return model.Event{}, err
+		}
+		return w.event(inc, string(act), map[string]string{"from": string(from), "to": string(to)}), nil
+	})
+}
+
+// Reopen moves a resolved incident back to acknowledged.
+func (s *Store) Reopen(ctx context.Context, actor model.Actor, id int64) (model.Event, error) {
+	return s.write(ctx, actor, model.ActReopen, func(w *wtx) (model.Event, error) {
+		inc, err := w.load(id)
+		if err != nil {
+			return model.Event{}, err
+		}
+		if inc.Status != model.Resolved {
+			return model.Event{}, model.CheckTransition(inc.Ref(), inc.Status, model.Acknowledged)
+		}
+		resolved := inc.ResolvedAt
+		inc.Status, inc.ResolvedAt = model.Acknowledged, time.Time{}
+		if err := w.save(inc); err != nil {
+			return model.Event{}, err
+		}
+		return w.event(inc, string(model.ActReopen), map[string]string{"from": "resolved", "to": "acknowledged", "resolved_at": fmtTime(resolved)}), nil
+	})
+}
+
+// Assign makes a user the incident commander; a change of commander is a
+// handover.
+func (s *Store) Assign(ctx context.Context, actor model.Actor, id int64, name string) (model.Event, error) {
+	return s.write(ctx, actor, model.ActAssign, func(w *wtx) (model.Event, error) {
+		inc, err := w.load(id)
+		if err != nil {
+			return model.Event{}, err
+		}
+		if !inc.Status.Active() {
+			return model.Event{}, model.Errorf("%s is closed; a closed incident needs no commander", inc.Ref())
+		}
+		u, err := getUser(w.ctx, w.tx, name)
+		if err != nil {
+			return model.Event{}, err
+		}
+		if u.Role == model.Viewer {
+			return model.Event{}, model.Errorf("%s is a viewer and cannot command an incident; give them a member role or more first", u.Name)
+		}
+		if strings.EqualFold(inc.Commander, u.Name) {
+			return model.Event{}, model.Errorf("%s already commands %s", u.Name, inc.Ref())
+		}
+		from := inc.Commander
+		inc.Commander = u.Name
+		if err := w.tickIfTodo(inc, model.CheckAssignCommander); err != nil {
+			return model.Event{}, err
+		}
+		if err := w.save(inc); err != nil {
+			return model.Event{}, err
+		}
+		return w.event(inc, string(model.ActAssign), map[string]string{"from": from, "to": u.Name}), nil
+	})
+}
+
+// SetSeverity changes an incident's severity.
+func (s *Store) SetSeverity(ctx context.Context, actor model.Actor, id int64, sev model.Severity) (model.Event, error) {
+	return s.write(ctx, actor, model.ActSeverity, func(w *wtx) (model.Event, error) {
+		if _, err := model.ParseSeverity(string(sev)); err != nil {
+			return model.Event{}, err
+		}
+		inc, err := w.load(id)
+		if err != nil {
+			return model.Event{}, err
+		}
+		if inc.Severity == sev {
+			return model.Event{}, model.Errorf("%s is already %s", inc.Ref(), sev)
+		}
+		if !inc.Status.Active() {
+			return model.Event{}, model.Errorf("%s is closed and its severity can no longer change", inc.Ref())
+		}
+		from := inc.Severity
+		inc.Severity = sev
+		if err := w.save(inc); err != nil {
+			return model.Event{}, err
+		}
+		return w.event(inc, string(model.ActSeverity), map[string]string{"from": string(from), "to": string(sev)}), nil
+	})
+}
+
+// SetBreach records what is known about a breach. When the notify clock
+// stops or starts applying, the event says so.
+func (s *Store) SetBreach(ctx context.Context, actor model.Actor, id int64, f model.BreachFacts) (model.Event, error) {
+	return s.write(ctx, actor, model.ActBreach, func(w *wtx) (model.Event, error) {
+		if err := f.Validate(); err != nil {
+			return model.Event{}, err
+		}
+		inc, err := w.load(id)
+		if err != nil {
+			return model.Event{}, err
+		}
+		pol, err := w.policy()
+		if err != nil {
+			return model.Event{}, err
+		}
+		before, _ := model.Find(pol.Deadlines(inc, w.now), model.KindNotify)
+		var changes []string
+		data := map[string]string{}
+		if f.Breach != nil && *f.Breach != inc.Breach {
+			changes = append(changes, fmt.Sprintf("breach %s (was %s)", *f.Breach, inc.Breach))
+			data["breach"], data["breach_was"] = string(*f.Breach), string(inc.Breach)
+			inc.Breach = *f.Breach
+		}
+		if f.Subjects != nil && (inc.SubjectsApprox == nil || *inc.SubjectsApprox != *f.Subjects) {
+			changes = append(changes, fmt.Sprintf("approx. %d data subjects", *f.Subjects))
+			data["subjects_approx"] = strconv.FormatInt(*f.Subjects, 10)
+			inc.SubjectsApprox = f.Subjects
+		}
+		if f.Records != nil && (inc.RecordsApprox == nil || *inc.RecordsApprox != *f.Records) {
+			changes = append(changes, fmt.Sprintf("approx. %d records", *f.Records))
+			data["records_approx"] = strconv.FormatInt(*f.Records, 10)
+			inc.RecordsApprox = f.Records
+		}
+		if added := addNames(&inc.DataCategories, f.Categories); len(added) > 0 {
+			changes = append(changes, "categories "+strings.Join(added, ", "))
+			data["categories_added"] = strings.Join(added, ", ")
+		}
+		addedCustomers := addNames(&inc.Customers, f.Customers)
+		if len(addedCustomers) > 0 {
+			changes = append(changes, "customers "+strings.Join(addedCustomers, ", "))
+			data["customers_added"] = strings.Join(addedCustomers, ", ")
+			if err := w.saveCustomers(inc); err != nil {
+				return model.Event{}, err
+			}
+		}
+		if f.Consequences != nil && *f.Consequences != inc.Consequences {
+			changes = append(changes, "likely consequences")
+			data["consequences"] = *f.Consequences
+			inc.Consequences = *f.Consequences
+		}
+		if len(changes) == 0 {
+			return model.Event{}, model.Errorf("%s already records these breach facts; nothing changed", inc.Ref())
+		}
+		after, _ := model.Find(pol.Deadlines(inc, w.now), model.KindNotify)
+		switch {
+		case before.State != model.NA && after.State == model.NA:
+			changes = append(changes, "the notify deadline no longer applies (n/a)")
+			data["notify"] = "n/a"
+		case before.State == model.NA && after.State != model.NA:
+			changes = append(changes, "the notify deadline applies again, due "+fmtTime(after.DueAt))
+			data["notify"] = "due " + fmtTime(after.DueAt)
+		}
+		if err := w.save(inc); err != nil {
+			return model.Event{}, err
+		}
+		data["changes"] = strings.Join(changes, "; ")
+		return w.event(inc, string(model.ActBreach), data), nil
+	})
+}
+
+// addNames appends the names not yet in list (ignoring case) and returns them.
+func addNames(list *[]string, names []string) []string {
+	var added []string
+	for _, n := range names {
+		dup := false
+		for _, o := range *list {
+			if strings.EqualFold(o, n) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			*list = append(*list, n)
+			added = append(added, n)
+		}
+	}
+	return added
+}
+
+// SetAware moves the awareness timestamp, which moves the regulatory clocks.
+func (s *Store) SetAware(ctx context.Context, actor model.Actor, id int64, at time.Time) (model.Event, error) {
+	return s.write(ctx, actor, model.ActAware, func(w *wtx) (model.Event, error) {
+		at = at.UTC().Truncate(time.Second)
+		if at.After(w.now) {
+			return model.Event{}, model.Errorf("%s is in the future; awareness is a time that has passed", fmtTime(at))
+		}
+		inc, err := w.load(id)
+		if err != nil {
+			return model.Event{}, err
+		}
+		if at.Equal(inc.AwareAt) {
+			return model.Event{}, model.Errorf("%s already has awareness at %s", inc.Ref(), fmtTime(at))
+		}
+		pol, err := w.policy()
+		if err != nil {
+			return model.Event{}, err
+		}
+		from := inc.AwareAt
+		inc.AwareAt = at
+		data := map[string]string{"from": fmtTime(from), "to": fmtTime(at)}
+		if d, ok := model.Find(pol.Deadlines(inc, w.now), model.KindNotify); ok && d.State != model.NA {
+			data["notify_due"] = fmtTime(d.DueAt)
+		}
+		if err := w.save(inc); err != nil {
+			return model.Event{}, err
+		}
+		return w.event(inc, string(model.ActAware), data), nil
+	})
+}
+
+// Check works a checklist item: done, n/a with a reason, or back to todo.
+func (s *Store) Check(ctx context.Context, actor model.Actor, id int64, c model.CheckChange) (model.Event, error) {
+	return s.write(ctx, actor, model.ActCheck, func(w *wtx) (model.Event, error) {
+		inc, err := w.load(id)
+		if err != nil {
+			return model.Event{}, err
+		}
+		var item *model.ChecklistItem
+		keys := make([]string, 0, len(inc.Checklist))
+		for i := range inc.Checklist {
+			keys = append(keys, inc.Checklist[i].Key)
+			if inc.Checklist[i].Key == c.Key {
+				item = &inc.Checklist[i]
+			}
+		}
+		if item == nil {
+			return model.Event{}, model.Errorf("%s has no checklist item %q; its keys are %s", inc.Ref(), c.Key, strings.Join(keys, ", "))
+		}
+		state, err := c.Apply(inc.Ref(), *item)
+		if err != nil {
+			return model.Event{}, err
+		}
+		if err := w.setItem(inc, c.Key, state, c.Reason); err != nil {
+			return model.Event{}, err
+		}
+		if err := w.save(inc); err != nil {
+			return model.Event{}, err
+		}
+		return w.event(inc, string(model.ActCheck), map[string]string{"key": c.Key, "item": item.Item, "state": string(state), "reason": c.Reason, "was": string(item.State)}), nil
+	})
+}
+
+// AddChecklistItem adds an item to one incident's checklist.
+func (s *Store) AddChecklistItem(ctx context.Context, actor model.Actor, id int64, key, item string) (model.Event, error) {
+	return s.write(ctx, actor, model.ActChecklistAdd, func(w *wtx) (model.Event, error) {
+		if err := model.ValidChecklistKey(key); err != nil {
+			return model.Event{}, err
+		}
+		item, err := model.CleanText("checklist item", item, model.SingleLine, 1, model.MaxTitle)
+		if err != nil {
+			return model.Event{}, err
+		}
+		inc, err := w.load(id)
+		if err != nil {
+			return model.Event{}, err
+		}
+		for _, it := range inc.Checklist {
+			if it.Key == key {
+				return model.Event{}, model.Errorf("%s already has a checklist item %q", inc.Ref(), key)
+			}
+		}
+		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO checklist (incident_id, position, key, item, state) VALUES (?, ?, ?, ?, 'todo')",
+			id, len(inc.Checklist), key, item); err != nil {
+			return model.Event{}, fmt.Errorf("add checklist item: %w", err)
+		}
+		if err := w.save(inc); err != nil {
+			return model.Event{}, err
+		}
+		return w.event(inc, string(model.ActChecklistAdd), map[string]string{"key": key, "item": item}), nil
+	})
+}
+
+// Note adds a free-text note to the timeline.
+func (s *Store) Note(ctx context.Context, actor model.Actor, id int64, text string) (model.Event, error) {
+	return s.write(ctx, actor, model.ActNote, func(w *wtx) (model.Event, error) {
+		text, err := model.CleanText("note", text, model.MultiLine, 1, model.MaxNote)
+		if err != nil {
+			return model.Event{}, err
+		}
+		inc, err := w.load(id)
+		if err != nil {
+			return model.Event{}, err
+		}
+		if err := w.save(inc); err != nil {
+			return model.Event{}, err
+		}
+		return w.event(inc, string(model.ActNote), map[string]string{"text": text}), nil
+	})
+}
+
+// NotifyInput records a controller notification that was sent.
+type NotifyInput struct {
+	Customer string
+	Channel  string    // default email
+	SentAt   time.Time // default now
+	FollowUp bool
+}
+
+// Notify records a controller notification sent to one customer.
+func (s *Store) Notify(ctx context.Context, actor model.Actor, id int64, in NotifyInput) (model.Event, error) {
+	return s.write(ctx, actor, model.ActNotify, func(w *wtx) (model.Event, error) {
+		customer, err := model.CleanText("customer name", in.Customer, model.SingleLine, 1, model.MaxName)
+		if err != nil {
+			return model.Event{}, err
+		}
+		if in.Channel == "" {
+			in.Channel = "email"
+		}
+		channel, err := model.CleanText("channel", in.Channel, model.SingleLine, 1, model.MaxChannel)
+		if err != nil {
+			return model.Event{}, err
+		}
+		sent := in.SentAt.UTC().Truncate(time.Second)
+		if in.SentAt.IsZero() {
+			sent = w.now
+		}
+		if sent.After(w.now) {
+			return model.Event{}, model.Errorf("the notification cannot have been sent in the future (%s)", fmtTime(sent))
+		}
+		inc, err := w.load(id)
+		if err != nil {
+			return model.Event{}, err
+		}
+		if len(inc.Customers) > 0 {
+			name, ok := inc.HasCustomer(customer)
+			if !ok {
+				return model.Event{}, model.Errorf("%s is not an affected customer of %s (%s); add it with sitrep breach %s --customer %q",
+					customer, inc.Ref(), strings.Join(inc.Customers, ", "), inc.Ref(), customer)
+			}
+			customer = name
+		}
+		if sent.Before(inc.DetectedAt) {
+			return model.Event{}, model.Errorf("the notification time %s is before %s was detected", fmtTime(sent), inc.Ref())
+		}
+		initial := false
+		for _, n := range inc.Notifications {
+			if strings.EqualFold(n.Customer, customer) && !n.FollowUp {
+				initial = true
+			}
+		}
+		switch {
+		case in.FollowUp && !initial:
+			return model.Event{}, model.Errorf("%s has not had an initial notification for %s yet; record that first, without --follow-up", customer, inc.Ref())
+		case !in.FollowUp && initial:
+			return model.Event{}, model.Errorf("the initial notification of %s for %s is already recorded; record further ones with --follow-up", customer, inc.Ref())
+		}
+		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO notifications (incident_id, customer, channel, sent_at, follow_up, by) VALUES (?, ?, ?, ?, ?, ?)",
+			id, customer, channel, sent.Unix(), in.FollowUp, w.actor.Name); err != nil {
+			return model.Event{}, fmt.Errorf("record notification: %w", err)
+		}
+		if err := w.save(inc); err != nil {
+			return model.Event{}, err
+		}
+		return w.event(inc, string(model.ActNotify), map[string]string{"customer": customer, "channel": channel,
+			"sent_at": fmtTime(sent), "follow_up": strconv.FormatBool(in.FollowUp)}), nil
+	})
+}
+
+// StatusUpdate records a status update sent on the status channel.
+func (s *Store) StatusUpdate(ctx context.Context, actor model.Actor, id int64, text string) (model.Event, error) {
+	return s.write(ctx, actor, model.ActStatusUpdate, func(w *wtx) (model.Event, error) {
+		text, err := model.CleanText("status update", text, model.MultiLine, 1, model.MaxNote)
+		if err != nil {
+			return model.Event{}, err
+		}
+		inc, err := w.load(id)
+		if err != nil {
+			return model.Event{}, err
+		}
+		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO status_updates (incident_id, text, at, by) VALUES (?, ?, ?, ?)",
+			id, text, w.now.Unix(), w.actor.Name); err != nil {
+			return model.Event{}, fmt.Errorf("record status update: %w", err)
+		}
+		if err := w.save(inc); err != nil {
+			return model.Event{}, err
+		}
+		return w.event(inc, string(model.ActStatusUpdate), map[string]string{"text": text}), nil
+	})
+}
+
+// Report records that the report a regulatory clock asks for was submitted.
+func (s *Store) Report(ctx context.Context, actor model.Actor, id int64, kind string, at time.Time) (model.Event, error) {
+	return s.write(ctx, actor, model.ActReport, func(w *wtx) (model.Event, error) {
+		pol, err := w.policy()
+		if err != nil {
+			return model.Event{}, err
+		}
+		c, ok := pol.Clock(kind)
+		if !ok || c.MetBy != model.MetByReport {
+			var kinds []string
+			for _, c := range pol.Clocks {
+				if c.MetBy == model.MetByReport {
+					kinds = append(kinds, c.Kind)
+				}
+			}
+			if len(kinds) == 0 {
+				return model.Event{}, model.Errorf("no clock in the policy is met by a report; enable one with sitrep policy set --enable nis2")
+			}
+			return model.Event{}, model.Errorf("%q is not a report the policy asks for; use one of %s", kind, strings.Join(kinds, ", "))
+		}
+		if at.IsZero() {
+			at = w.now
+		}
+		at = at.UTC().Truncate(time.Second)
+		inc, err := w.load(id)
+		if err != nil {
+			return model.Event{}, err
+		}
+		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO reports (incident_id, kind, at, by) VALUES (?, ?, ?, ?)",
+			id, kind, at.Unix(), w.actor.Name); err != nil {
+			return model.Event{}, fmt.Errorf("record report: %w", err)
+		}
+		if err := w.save(inc); err != nil {
+			return model.Event{}, err
+		}
+		return w.event(inc, string(model.ActReport), map[string]string{"kind": kind, "label": c.Label, "at": fmtTime(at)}), nil
+	})
+}
+
+// Delete soft-deletes an incident: it leaves every list, and its rows and
+// events stay for the audit.
+func (s *Store) Delete(ctx context.Context, actor model.Actor, id int64, reason string) (model.Event, error) {
+	return s.write(ctx, actor, model.ActDelete, func(w *wtx) (model.Event, error) {
+		reason, err := model.CleanText("reason", reason, model.SingleLine, 1, model.MaxReason)
+		if err != nil {
+			return model.Event{}, model.Errorf("deleting an incident needs a reason (--reason) for the audit")
+		}
+		inc, err := w.load(id)
+		if err != nil {
+			return model.Event{}, err
+		}
+		inc.DeletedAt = w.now
+		if err := w.save(inc); err != nil {
+			return model.Event{}, err
+		}
+		return w.event(inc, string(model.ActDelete), map[string]string{"reason": reason, "title": inc.Title}), nil
+	})
+}

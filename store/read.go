@@ -1,0 +1,366 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"sitrep/model"
+)
+
+// querier is what reads need: a *sql.DB, *sql.Tx or *sql.Conn.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func fromUnix(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(n.Int64, 0).UTC()
+}
+
+func toUnix(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
+}
+
+const incidentCols = `id, title, summary, severity, status, source, breach, availability, data_categories,
+	subjects_approx, records_approx, consequences, commander, detected_at, aware_at, acknowledged_at,
+	contained_at, resolved_at, closed_at, review_root_cause, review_worked, review_not_worked, review_impact,
+	review_completed_at, review_completed_by, created_at, updated_at, deleted_at, version`
+
+func scanIncident(sc interface{ Scan(...any) error }) (*model.Incident, error) {
+	var (
+		i                                   model.Incident
+		cats                                string
+		subj, recs                          sql.NullInt64
+		commander                           sql.NullString
+		det, aware, ack, cont, res, clo, rc sql.NullInt64
+		created, updated, deleted           sql.NullInt64
+		sev, status, source, breach         string
+	)
+	err := sc.Scan(&i.ID, &i.Title, &i.Summary, &sev, &status, &source, &breach, &i.Availability, &cats,
+		&subj, &recs, &i.Consequences, &commander, &det, &aware, &ack, &cont, &res, &clo,
+		&i.Review.RootCause, &i.Review.Worked, &i.Review.NotWorked, &i.Review.Impact, &rc, &i.Review.CompletedBy,
+		&created, &updated, &deleted, &i.Version)
+	if err != nil {
+		return nil, err
+	}
+	i.Severity, i.Status, i.Source, i.Breach = model.Severity(sev), model.Status(status), model.Source(source), model.Breach(breach)
+	if err := json.Unmarshal([]byte(cats), &i.DataCategories); err != nil {
+		return nil, fmt.Errorf("data categories of %s: %w", i.Ref(), err)
+	}
+	if subj.Valid {
+		i.SubjectsApprox = &subj.Int64
+	}
+	if recs.Valid {
+		i.RecordsApprox = &recs.Int64
+	}
+	i.Commander = commander.String
+	i.DetectedAt, i.AwareAt = fromUnix(det), fromUnix(aware)
+	i.AcknowledgedAt, i.ContainedAt, i.ResolvedAt, i.ClosedAt = fromUnix(ack), fromUnix(cont), fromUnix(res), fromUnix(clo)
+	i.Review.CompletedAt = fromUnix(rc)
+	i.CreatedAt, i.UpdatedAt, i.DeletedAt = fromUnix(created), fromUnix(updated), fromUnix(deleted)
+	return &i, nil
+}
+
+// loadIncidents loads the incidents matching where (a condition on table
+// incidents aliased i) with what deadlines need; full adds the checklist
+// items, status updates and action items. One query per collection, not
+// per incident.
+func loadIncidents(ctx context.Context, q querier, full bool, where string, args ...any) ([]*model.Incident, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+incidentCols+" FROM incidents i WHERE "+where+" ORDER BY id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("load incidents: %w", err)
+	}
+	var list []*model.Incident
+	byID := map[int64]*model.Incident{}
+	for rows.Next() {
+		inc, err := scanIncident(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("load incidents: %w", err)
+		}
+		list = append(list, inc)
+		byID[inc.ID] = inc
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load incidents: %w", err)
+	}
+	if len(list) == 0 {
+		return list, nil
+	}
+	sub := "(SELECT id FROM incidents i WHERE " + where + ")"
+	// Each collection: scan incident_id first, then the rest.
+	type loader struct {
+		what, query string
+		scan        func(rows *sql.Rows) error
+	}
+	loaders := []loader{
+		{"customers", "SELECT incident_id, name FROM customers WHERE incident_id IN " + sub + " ORDER BY incident_id, position",
+			func(rows *sql.Rows) error {
+				var id int64
+				var name string
+				if err := rows.Scan(&id, &name); err != nil {
+					return err
+				}
+				if inc := byID[id]; inc != nil {
+					inc.Customers = append(inc.Customers, name)
+				}
+				return nil
+			}},
+		{"notifications", "SELECT incident_id, id, customer, channel, sent_at, follow_up, by FROM notifications WHERE incident_id IN " + sub + " ORDER BY incident_id, sent_at, id",
+			func(rows *sql.Rows) error {
+				var id int64
+				var n model.Notification
+				var sent sql.NullInt64
+				if err := rows.Scan(&id, &n.ID, &n.Customer, &n.Channel, &sent, &n.FollowUp, &n.By); err != nil {
+					return err
+				}
+				n.SentAt = fromUnix(sent)
+				if inc := byID[id]; inc != nil {
+					inc.Notifications = append(inc.Notifications, n)
+				}
+				return nil
+			}},
+		{"reports", "SELECT incident_id, kind, at, by FROM reports WHERE incident_id IN " + sub + " ORDER BY incident_id, at, id",
+			func(rows *sql.Rows) error {
+				var id int64
+				var r model.Report
+				var at sql.NullInt64
+				if err := rows.Scan(&id, &r.Kind, &at, &r.By); err != nil {
+					return err
+				}
+				r.At = fromUnix(at)
+				if inc := byID[id]; inc != nil {
+					inc.Reports = append(inc.Reports, r)
+				}
+				return nil
+			}},
+	}
+	if full {
+		loaders = append(loaders,
+			loader{"checklist", "SELECT incident_id, key, item, state, reason, by, at FROM checklist WHERE incident_id IN " + sub + " ORDER BY incident_id, position",
+				func(rows *sql.Rows) error {
+					var id int64
+					var it model.ChecklistItem
+					var at sql.NullInt64
+					var state string
+					if err := rows.Scan(&id, &it.Key, &it.Item, &state, &it.Reason, &it.By, &at); err != nil {
+						return err
+					}
+					it.State, it.At = model.ItemState(state), fromUnix(at)
+					if inc := byID[id]; inc != nil {
+						inc.Checklist = append(inc.Checklist, it)
+					}
+					return nil
+				}},
+			loader{"status updates", "SELECT incident_id, text, at, by FROM status_updates WHERE incident_id IN " + sub + " ORDER BY incident_id, at, id",
+				func(rows *sql.Rows) error {
+					var id int64
+					var u model.StatusUpdate
+					var at sql.NullInt64
+					if err := rows.Scan(&id, &u.Text, &at, &u.By); err != nil {
+						return err
+					}
+					u.At = fromUnix(at)
+					if inc := byID[id]; inc != nil {
+						inc.Updates = append(inc.Updates, u)
+					}
+					return nil
+				}},
+			loader{"action items", "SELECT incident_id, n, title, owner, due, done_at, done_by FROM action_items WHERE incident_id IN " + sub + " ORDER BY incident_id, n",
+				func(rows *sql.Rows) error {
+					var id int64
+					var a model.ActionItem
+					var done sql.NullInt64
+					if err := rows.Scan(&id, &a.N, &a.Title, &a.Owner, &a.Due, &done, &a.DoneBy); err != nil {
+						return err
+					}
+					a.DoneAt = fromUnix(done)
+					if inc := byID[id]; inc != nil {
+						inc.Review.Actions = append(inc.Review.Actions, a)
+					}
+					return nil
+				}},
+		)
+	} else {
+		loaders = append(loaders, loader{"checklist progress",
+			"SELECT incident_id, count(*), count(*) FILTER (WHERE state = 'done'), count(*) FILTER (WHERE state = 'n/a') FROM checklist WHERE incident_id IN " + sub + " GROUP BY incident_id",
+			func(rows *sql.Rows) error {
+				var id int64
+				var p model.Progress
+				if err := rows.Scan(&id, &p.Total, &p.Done, &p.NA); err != nil {
+					return err
+				}
+				if inc := byID[id]; inc != nil {
+					inc.Progress = p
+				}
+				return nil
+			}})
+	}
+	for _, l := range loaders {
+		rows, err := q.QueryContext(ctx, l.query, args...)
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", l.what, err)
+		}
+		for rows.Next() {
+			if err := l.scan(rows); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("load %s: %w", l.what, err)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("load %s: %w", l.what, err)
+		}
+	}
+	if full {
+		for _, inc := range list {
+			inc.Progress = model.CountProgress(inc.Checklist)
+		}
+	}
+	return list, nil
+}
+
+// readTx runs fn in one read transaction, so that what it loads is one
+// consistent picture. It never spans more than one load.
+func (s *Store) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
+// ErrNotFound is returned (wrapped in a sentence) for a missing incident.
+var ErrNotFound = errors.New("not found")
+
+type notFound struct{ msg string }
+
+func (e notFound) Error() string { return e.msg }
+func (e notFound) Unwrap() error { return ErrNotFound }
+
+func incidentNotFound(id int64) error {
+	return notFound{fmt.Sprintf("there is no incident %s; see sitrep list --all", model.FormatRef(id))}
+}
+
+// getIncident loads one incident in full; deleted incidents are not found.
+func getIncident(ctx context.Context, q querier, id int64) (*model.Incident, error) {
+	list, err := loadIncidents(ctx, q, true, "i.id = ? AND i.deleted_at IS NULL", id)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, incidentNotFound(id)
+	}
+	return list[0], nil
+}
+
+// Incident loads one incident with everything recorded about it.
+func (s *Store) Incident(ctx context.Context, id int64) (*model.Incident, error) {
+	var inc *model.Incident
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		inc, err = getIncident(ctx, tx, id)
+		return err
+	})
+	return inc, err
+}
+
+// Incidents lists incidents that are not deleted: the active ones, or with
+// all also the closed ones. Checklists are counted, not loaded.
+func (s *Store) Incidents(ctx context.Context, all bool) ([]*model.Incident, error) {
+	where := "i.deleted_at IS NULL AND i.status != 'closed'"
+	if all {
+		where = "i.deleted_at IS NULL"
+	}
+	var list []*model.Incident
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		list, err = loadIncidents(ctx, tx, false, where)
+		return err
+	})
+	return list, err
+}
+
+// Board is what the board shows: the active incidents and the policy to
+// compute their deadlines with, loaded in one read transaction. It is
+// immutable once loaded, so one snapshot can serve every session.
+type Board struct {
+	Incidents []*model.Incident
+	Policy    model.Policy
+	Mode      string // live or exercise
+	Seq       int64  // the last event included
+	LoadedAt  time.Time
+}
+
+// LoadBoard loads the board snapshot.
+func (s *Store) LoadBoard(ctx context.Context) (*Board, error) {
+	b := &Board{LoadedAt: s.clock.Now()}
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if b.Policy, b.Mode, err = readMeta(ctx, tx); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM events").Scan(&b.Seq); err != nil {
+			return fmt.Errorf("read last event: %w", err)
+		}
+		b.Incidents, err = loadIncidents(ctx, tx, false, "i.deleted_at IS NULL AND i.status != 'closed'")
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func readMeta(ctx context.Context, q querier) (model.Policy, string, error) {
+	rows, err := q.QueryContext(ctx, "SELECT key, value FROM meta WHERE key IN ('policy', 'mode')")
+	if err != nil {
+		return model.Policy{}, "", fmt.Errorf("read policy: %w", err)
+	}
+	defer rows.Close()
+	var pol, mode string
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return model.Policy{}, "", fmt.Errorf("read policy: %w", err)
+		}
+		switch k {
+		case "policy":
+			pol = v
+		case "mode":
+			mode = v
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return model.Policy{}, "", fmt.Errorf("read policy: %w", err)
+	}
+	p, err := model.ParsePolicy([]byte(pol))
+	if err != nil {
+		return model.Policy{}, "", fmt.Errorf("the stored policy is damaged: %w", err)
+	}
+	return p, mode, nil
+}
+
+// Policy is the policy stored in the database.
+func (s *Store) Policy(ctx context.Context) (model.Policy, error) {
+	p, _, err := readMeta(ctx, s.r)
+	return p, err
+}
+
+// Mode is "live" or "exercise".
+func (s *Store) Mode(ctx context.Context) (string, error) {
+	_, m, err := readMeta(ctx, s.r)
+	return m, err
+}

@@ -1,0 +1,128 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"sitrep/model"
+)
+
+// WriteReview writes review sections and, with Complete, marks the review
+// complete once nothing is missing. Members write; admins complete.
+func (s *Store) WriteReview(ctx context.Context, actor model.Actor, id int64, e model.ReviewEdit) (model.Event, error) {
+	act := model.ActReviewWrite
+	if e.Complete {
+		act = model.ActReviewDone
+	}
+	return s.write(ctx, actor, act, func(w *wtx) (model.Event, error) {
+		if err := e.Validate(); err != nil {
+			return model.Event{}, err
+		}
+		inc, err := w.load(id)
+		if err != nil {
+			return model.Event{}, err
+		}
+		var sections []string
+		data := map[string]string{}
+		for _, f := range []struct {
+			key, name string
+			v         *string
+			cur       string
+		}{{"root_cause", "root cause", e.RootCause, inc.Review.RootCause}, {"worked", "what worked", e.Worked, inc.Review.Worked},
+			{"not_worked", "what did not work", e.NotWorked, inc.Review.NotWorked}, {"impact", "customer impact", e.Impact, inc.Review.Impact}} {
+			if f.v != nil && *f.v != f.cur {
+				sections = append(sections, f.name)
+				data[f.key] = *f.v
+			}
+		}
+		e.Apply(&inc.Review)
+		if e.Complete {
+			if inc.Review.Complete() && len(sections) == 0 {
+				return model.Event{}, model.Errorf("the review of %s is already complete", inc.Ref())
+			}
+			if missing := inc.Review.Missing(); len(missing) > 0 {
+				return model.Event{}, model.Errorf("the review of %s is not complete yet; it still needs %s", inc.Ref(), strings.Join(missing, ", "))
+			}
+			if !inc.Review.Complete() {
+				inc.Review.CompletedAt, inc.Review.CompletedBy = w.now, w.actor.Name
+				data["complete"] = "true"
+			}
+		} else if len(sections) == 0 {
+			return model.Event{}, model.Errorf("the review of %s already says that; nothing changed", inc.Ref())
+		}
+		if err := w.save(inc); err != nil {
+			return model.Event{}, err
+		}
+		data["sections"] = strings.Join(sections, ", ")
+		action := string(model.ActReviewWrite)
+		if len(sections) == 0 {
+			action = string(model.ActReviewDone)
+		}
+		return w.event(inc, action, data), nil
+	})
+}
+
+// AddActionItem adds a review action item with an owner and a due date.
+func (s *Store) AddActionItem(ctx context.Context, actor model.Actor, id int64, title, owner, due string) (model.Event, error) {
+	return s.write(ctx, actor, model.ActActionItem, func(w *wtx) (model.Event, error) {
+		title, err := model.CleanText("action item title", title, model.SingleLine, 1, model.MaxTitle)
+		if err != nil {
+			return model.Event{}, err
+		}
+		owner, err := model.CleanText("action item owner", owner, model.SingleLine, 1, model.MaxName)
+		if err != nil {
+			return model.Event{}, err
+		}
+		if due, err = model.ParseDate(due); err != nil {
+			return model.Event{}, err
+		}
+		inc, err := w.load(id)
+		if err != nil {
+			return model.Event{}, err
+		}
+		n := 1
+		for _, a := range inc.Review.Actions {
+			n = max(n, a.N+1)
+		}
+		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO action_items (incident_id, n, title, owner, due) VALUES (?, ?, ?, ?, ?)",
+			id, n, title, owner, due); err != nil {
+			return model.Event{}, fmt.Errorf("add action item: %w", err)
+		}
+		if err := w.save(inc); err != nil {
+			return model.Event{}, err
+		}
+		return w.event(inc, "action_add", map[string]string{"n": strconv.Itoa(n), "title": title, "owner": owner, "due": due}), nil
+	})
+}
+
+// ActionDone marks review action item n done.
+func (s *Store) ActionDone(ctx context.Context, actor model.Actor, id int64, n int) (model.Event, error) {
+	return s.write(ctx, actor, model.ActActionItem, func(w *wtx) (model.Event, error) {
+		inc, err := w.load(id)
+		if err != nil {
+			return model.Event{}, err
+		}
+		var item *model.ActionItem
+		for i := range inc.Review.Actions {
+			if inc.Review.Actions[i].N == n {
+				item = &inc.Review.Actions[i]
+			}
+		}
+		switch {
+		case item == nil:
+			return model.Event{}, model.Errorf("%s has no action item %d; see sitrep show %s", inc.Ref(), n, inc.Ref())
+		case !item.DoneAt.IsZero():
+			return model.Event{}, model.Errorf("action item %d of %s is already done", n, inc.Ref())
+		}
+		if _, err := w.tx.ExecContext(w.ctx, "UPDATE action_items SET done_at=?, done_by=? WHERE incident_id=? AND n=?",
+			w.now.Unix(), w.actor.Name, id, n); err != nil {
+			return model.Event{}, fmt.Errorf("mark action item done: %w", err)
+		}
+		if err := w.save(inc); err != nil {
+			return model.Event{}, err
+		}
+		return w.event(inc, "action_done", map[string]string{"n": strconv.Itoa(n), "title": item.Title}), nil
+	})
+}

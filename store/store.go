@@ -1,0 +1,192 @@
+// Package store keeps sitrep's state in one SQLite file (modernc.org/sqlite,
+// pure Go). It is the only package that writes: one method per user action,
+// each checking the actor's role through the model, validating, changing
+// state and appending its event in one immediate transaction. It also
+// carries the change feed, backups and the policy.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"sitrep/model"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Store is an open database. It is safe for concurrent use by many
+// goroutines; several processes may open the same file.
+type Store struct {
+	path  string
+	dsn   string  // file URI without parameters
+	w     *sql.DB // one connection, BEGIN IMMEDIATE
+	r     *sql.DB // query_only readers
+	clock model.Clock
+	feed  *Feed
+
+	pollOnce  sync.Once
+	closeOnce sync.Once
+	stop      chan struct{}
+	pollDone  chan struct{}
+}
+
+// Option configures Open.
+type Option func(*Store)
+
+// WithClock sets the clock the store stamps writes with (tests, exercises).
+func WithClock(c model.Clock) Option { return func(s *Store) { s.clock = c } }
+
+// DefaultPath is where sitrep keeps its database when neither --db nor
+// SITREP_DB says: $XDG_DATA_HOME/sitrep/sitrep.db, falling back to
+// ~/.local/share/sitrep/sitrep.db.
+func DefaultPath() (string, error) {
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" && filepath.IsAbs(x) {
+		return filepath.Join(x, "sitrep", "sitrep.db"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no home directory to keep the database in; give --db PATH: %w", err)
+	}
+	return filepath.Join(home, ".local", "share", "sitrep", "sitrep.db"), nil
+}
+
+// Open opens (creating if needed, with its directory) the database at path
+// and brings its schema up to date.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("resolve database path %q: %w", path, err)
+	}
+	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+		return nil, model.Errorf("%s is a directory; give the path of a database file", abs)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, model.Errorf("cannot create the database directory %s: %v", filepath.Dir(abs), err)
+	}
+	s := &Store{path: abs, clock: model.SystemClock{}, stop: make(chan struct{}), pollDone: make(chan struct{})}
+	for _, o := range opts {
+		o(s)
+	}
+	s.feed = newFeed()
+	base := (&url.URL{Scheme: "file", Path: abs}).String()
+	s.dsn = base
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)&_pragma=synchronous(FULL)"
+	if s.w, err = sql.Open("sqlite", base+"?"+pragmas+"&_txlock=immediate"); err != nil {
+		return nil, fmt.Errorf("open %s: %w", abs, err)
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	s.w.SetConnMaxIdleTime(0)
+	if s.r, err = sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(1)"); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("open %s: %w", abs, err)
+	}
+	n := max(4, runtime.NumCPU())
+	s.r.SetMaxOpenConns(n)
+	s.r.SetMaxIdleConns(n)
+	if err := s.migrate(ctx); err != nil {
+		s.w.Close()
+		s.r.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Path is the absolute path of the database file.
+func (s *Store) Path() string { return s.path }
+
+// Clock is the clock the store stamps writes with.
+func (s *Store) Clock() model.Clock { return s.clock }
+
+// now is the write time, in whole seconds: what is shown is what is stored.
+func (s *Store) now() time.Time { return s.clock.Now().UTC().Truncate(time.Second) }
+
+// Close stops the feed poller and closes the database.
+func (s *Store) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		s.pollOnce.Do(func() {}) // no poller may start after this
+		if s.feed.polling() {
+			<-s.pollDone
+		}
+		s.feed.close()
+		err = errors.Join(s.r.Close(), s.w.Close())
+	})
+	return err
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	files, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(files)
+	for i, f := range files {
+		version := i + 1
+		if !strings.HasPrefix(filepath.Base(f), fmt.Sprintf("%04d_", version)) {
+			return fmt.Errorf("migration %s is out of sequence", f)
+		}
+		body, err := migrationFS.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if err := s.applyMigration(ctx, version, string(body)); err != nil {
+			return fmt.Errorf("migrate %s to version %d: %w", s.path, version, err)
+		}
+	}
+	var v int
+	if err := s.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("read schema version of %s: %w", s.path, err)
+	}
+	if v > len(files) {
+		return model.Errorf("%s was written by a newer sitrep (schema %d, this one knows %d); upgrade sitrep", s.path, v, len(files))
+	}
+	return nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, version int, body string) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var cur int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&cur); err != nil {
+		return err
+	}
+	if cur >= version {
+		return nil // another process got here first
+	}
+	if _, err := tx.ExecContext(ctx, body); err != nil {
+		return err
+	}
+	if version == 1 {
+		pol := model.DefaultPolicy()
+		now := strconv.FormatInt(s.now().Unix(), 10)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('mode','live'), ('policy', ?), ('created_at', ?)`,
+			string(pol.JSON()), now); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,188 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"sitrep/model"
+)
+
+func userNotFound(name string) error {
+	return notFound{fmt.Sprintf("there is no user %s; add them with sitrep user add %s --role member", name, name)}
+}
+
+// getUser finds a current user by name, ignoring case, with their keys.
+func getUser(ctx context.Context, q querier, name string) (model.User, error) {
+	users, err := loadUsers(ctx, q, "u.name = ? COLLATE NOCASE", name)
+	if err != nil {
+		return model.User{}, err
+	}
+	if len(users) == 0 {
+		return model.User{}, userNotFound(name)
+	}
+	return users[0], nil
+}
+
+func loadUsers(ctx context.Context, q querier, where string, args ...any) ([]model.User, error) {
+	rows, err := q.QueryContext(ctx, `SELECT u.id, u.name, u.role, u.created_at, u.last_login_at,
+		k.fingerprint, k.type, k.key, k.comment
+		FROM users u LEFT JOIN user_keys k ON k.user_id = u.id
+		WHERE u.deleted_at IS NULL AND `+where+` ORDER BY u.name COLLATE NOCASE, k.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("load users: %w", err)
+	}
+	defer rows.Close()
+	var users []model.User
+	for rows.Next() {
+		var (
+			u                  model.User
+			role               string
+			created, login     sql.NullInt64
+			fp, typ, key, comm sql.NullString
+		)
+		if err := rows.Scan(&u.ID, &u.Name, &role, &created, &login, &fp, &typ, &key, &comm); err != nil {
+			return nil, fmt.Errorf("load users: %w", err)
+		}
+		if len(users) == 0 || users[len(users)-1].ID != u.ID {
+			u.Role, u.CreatedAt, u.LastLoginAt = model.Role(role), fromUnix(created), fromUnix(login)
+			users = append(users, u)
+		}
+		if fp.Valid {
+			last := &users[len(users)-1]
+			last.Keys = append(last.Keys, model.Key{Fingerprint: fp.String, Type: typ.String, Text: key.String, Comment: comm.String})
+		}
+	}
+	return users, rows.Err()
+}
+
+// Users lists the current users with their keys.
+func (s *Store) Users(ctx context.Context) ([]model.User, error) {
+	return loadUsers(ctx, s.r, "1")
+}
+
+// User finds a user by name.
+func (s *Store) User(ctx context.Context, name string) (model.User, error) {
+	return getUser(ctx, s.r, name)
+}
+
+// UserByKey finds the user a public key (by SHA256 fingerprint) belongs to.
+func (s *Store) UserByKey(ctx context.Context, fingerprint string) (model.User, error) {
+	users, err := loadUsers(ctx, s.r, "u.id = (SELECT user_id FROM user_keys WHERE fingerprint = ?)", fingerprint)
+	if err != nil {
+		return model.User{}, err
+	}
+	if len(users) == 0 {
+		return model.User{}, notFound{"no user has the key " + fingerprint}
+	}
+	return users[0], nil
+}
+
+func (w *wtx) addKey(userID int64, name string, k model.Key) error {
+	var owner string
+	err := w.tx.QueryRowContext(w.ctx, "SELECT u.name FROM user_keys k JOIN users u ON u.id = k.user_id WHERE k.fingerprint = ?", k.Fingerprint).Scan(&owner)
+	switch {
+	case err == nil && strings.EqualFold(owner, name):
+		return model.Errorf("%s already has the key %s", owner, k.Fingerprint)
+	case err == nil:
+		return model.Errorf("the key %s already belongs to %s; each key identifies one person", k.Fingerprint, owner)
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("look up key: %w", err)
+	}
+	if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO user_keys (user_id, fingerprint, type, key, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+		userID, k.Fingerprint, k.Type, k.Text, k.Comment, w.now.Unix()); err != nil {
+		return fmt.Errorf("add key: %w", err)
+	}
+	return nil
+}
+
+func userEvent(w *wtx, action, name string, data map[string]string) model.Event {
+	data["name"] = name
+	return model.Event{Time: w.now, Actor: w.actor.Name, Source: w.actor.Source, Action: action, Target: "user:" + name, Data: data}
+}
+
+// AddUser adds a user with a role and any number of keys (parsed first).
+func (s *Store) AddUser(ctx context.Context, actor model.Actor, name string, role model.Role, keys []string) (model.Event, error) {
+	return s.write(ctx, actor, model.ActManageUsers, func(w *wtx) (model.Event, error) {
+		name, err := model.CleanUserName(name)
+		if err != nil {
+			return model.Event{}, err
+		}
+		if _, err := model.ParseRole(string(role)); err != nil {
+			return model.Event{}, err
+		}
+		parsed := make([]model.Key, 0, len(keys))
+		for _, k := range keys {
+			pk, err := model.ParseKey(k)
+			if err != nil {
+				return model.Event{}, err
+			}
+			parsed = append(parsed, pk)
+		}
+		if _, err := getUser(w.ctx, w.tx, name); err == nil {
+			return model.Event{}, model.Errorf("there is already a user %s; add keys with sitrep user key add %s KEY", name, name)
+		} else if !errors.Is(err, ErrNotFound) {
+			return model.Event{}, err
+		}
+		res, err := w.tx.ExecContext(w.ctx, "INSERT INTO users (name, role, created_at, updated_at) VALUES (?, ?, ?, ?)", name, role, w.now.Unix(), w.now.Unix())
+		if err != nil {
+			return model.Event{}, fmt.Errorf("add user: %w", err)
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return model.Event{}, fmt.Errorf("add user: %w", err)
+		}
+		fps := make([]string, 0, len(parsed))
+		for _, k := range parsed {
+			if err := w.addKey(id, name, k); err != nil {
+				return model.Event{}, err
+			}
+			fps = append(fps, k.Fingerprint)
+		}
+		return userEvent(w, model.EvUserAdd, name, map[string]string{"role": string(role), "keys": strings.Join(fps, ", ")}), nil
+	})
+}
+
+// AddUserKey adds a key to a user.
+func (s *Store) AddUserKey(ctx context.Context, actor model.Actor, name, key string) (model.Event, error) {
+	return s.write(ctx, actor, model.ActManageUsers, func(w *wtx) (model.Event, error) {
+		k, err := model.ParseKey(key)
+		if err != nil {
+			return model.Event{}, err
+		}
+		u, err := getUser(w.ctx, w.tx, name)
+		if err != nil {
+			return model.Event{}, err
+		}
+		if err := w.addKey(u.ID, u.Name, k); err != nil {
+			return model.Event{}, err
+		}
+		return userEvent(w, model.EvUserKeyAdd, u.Name, map[string]string{"fingerprint": k.Fingerprint, "type": k.Type}), nil
+	})
+}
+
+// RemoveUser removes a user: soft-deleted, their keys no longer let anyone in.
+func (s *Store) RemoveUser(ctx context.Context, actor model.Actor, name string) (model.Event, error) {
+	return s.write(ctx, actor, model.ActManageUsers, func(w *wtx) (model.Event, error) {
+		u, err := getUser(w.ctx, w.tx, name)
+		if err != nil {
+			return model.Event{}, err
+		}
+		if strings.EqualFold(u.Name, w.actor.Name) && !strings.HasPrefix(w.actor.Source, "local:") {
+			return model.Event{}, model.Errorf("you cannot remove yourself over SSH; ask another owner, or do it locally")
+		}
+		if _, err := w.tx.ExecContext(w.ctx, "DELETE FROM user_keys WHERE user_id = ?", u.ID); err != nil {
+			return model.Event{}, fmt.Errorf("remove keys: %w", err)
+		}
+		if _, err := w.tx.ExecContext(w.ctx, "UPDATE users SET deleted_at = ?, updated_at = ? WHERE id = ?", w.now.Unix(), w.now.Unix(), u.ID); err != nil {
+			return model.Event{}, fmt.Errorf("remove user: %w", err)
+		}
+		fps := make([]string, 0, len(u.Keys))
+		for _, k := range u.Keys {
+			fps = append(fps, k.Fingerprint)
+		}
+		return userEvent(w, model.EvUserRemove, u.Name, map[string]string{"role": string(u.Role), "keys": strings.Join(fps, ", ")}), nil
+	})
+}

@@ -1,0 +1,168 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"sitrep/model"
+)
+
+// wtx is one write in progress: its transaction, its time and its actor.
+type wtx struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	now   time.Time
+	actor model.Actor
+}
+
+// write runs one user action: it checks that the actor may take act, then
+// runs fn in an immediate transaction; fn changes state and returns the
+// event describing it, which is appended in the same transaction. Either
+// both land or neither. Subscribers are told after the commit.
+func (s *Store) write(ctx context.Context, actor model.Actor, act model.Action, fn func(w *wtx) (model.Event, error)) (model.Event, error) {
+	if err := model.Authorize(actor.Role, act); err != nil {
+		return model.Event{}, err
+	}
+	if actor.Name == "" || actor.Source == "" {
+		return model.Event{}, errors.New("store: write without an actor name and source")
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return model.Event{}, fmt.Errorf("begin write: %w", err)
+	}
+	defer tx.Rollback()
+	w := &wtx{ctx: ctx, tx: tx, now: s.now(), actor: actor}
+	ev, err := fn(w)
+	if err != nil {
+		return model.Event{}, err
+	}
+	if ev.Seq, err = w.appendEvent(ev); err != nil {
+		return model.Event{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return model.Event{}, fmt.Errorf("commit %s: %w", ev.Action, err)
+	}
+	s.feed.Publish()
+	return ev, nil
+}
+
+func (w *wtx) appendEvent(ev model.Event) (int64, error) {
+	if ev.Time.IsZero() {
+		ev.Time = w.now
+	}
+	data, err := json.Marshal(ev.Data)
+	if err != nil {
+		return 0, fmt.Errorf("encode event: %w", err)
+	}
+	var incident any
+	if ev.IncidentID != 0 {
+		incident = ev.IncidentID
+	}
+	res, err := w.tx.ExecContext(w.ctx, `INSERT INTO events (time, actor, source, action, target, incident_id, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, ev.Time.Unix(), w.actor.Name, w.actor.Source, ev.Action, ev.Target, incident, string(data))
+	if err != nil {
+		return 0, fmt.Errorf("append %s event: %w", ev.Action, err)
+	}
+	return res.LastInsertId()
+}
+
+// event builds an event about an incident.
+func (w *wtx) event(inc *model.Incident, action string, data map[string]string) model.Event {
+	if data == nil {
+		data = map[string]string{}
+	}
+	return model.Event{Time: w.now, Actor: w.actor.Name, Source: w.actor.Source, Action: action,
+		Target: inc.Ref(), IncidentID: inc.ID, Data: data}
+}
+
+// load reads an incident inside the write, for read-then-write changes.
+func (w *wtx) load(id int64) (*model.Incident, error) {
+	return getIncident(w.ctx, w.tx, id)
+}
+
+func (w *wtx) policy() (model.Policy, error) {
+	p, _, err := readMeta(w.ctx, w.tx)
+	return p, err
+}
+
+// save writes an incident's own fields back, bumping its version. The
+// version check guards against a write that read a stale copy.
+func (w *wtx) save(inc *model.Incident) error {
+	cats, err := json.Marshal(nonNil(inc.DataCategories))
+	if err != nil {
+		return err
+	}
+	var commander any
+	if inc.Commander != "" {
+		commander = inc.Commander
+	}
+	res, err := w.tx.ExecContext(w.ctx, `UPDATE incidents SET title=?, summary=?, severity=?, status=?, source=?, breach=?,
+		availability=?, data_categories=?, subjects_approx=?, records_approx=?, consequences=?, commander=?,
+		detected_at=?, aware_at=?, acknowledged_at=?, contained_at=?, resolved_at=?, closed_at=?,
+		review_root_cause=?, review_worked=?, review_not_worked=?, review_impact=?, review_completed_at=?,
+		review_completed_by=?, updated_at=?, deleted_at=?, version=? WHERE id=? AND version=?`,
+		inc.Title, inc.Summary, inc.Severity, inc.Status, inc.Source, inc.Breach, inc.Availability, string(cats),
+		inc.SubjectsApprox, inc.RecordsApprox, inc.Consequences, commander,
+		toUnix(inc.DetectedAt), toUnix(inc.AwareAt), toUnix(inc.AcknowledgedAt), toUnix(inc.ContainedAt),
+		toUnix(inc.ResolvedAt), toUnix(inc.ClosedAt),
+		inc.Review.RootCause, inc.Review.Worked, inc.Review.NotWorked, inc.Review.Impact, toUnix(inc.Review.CompletedAt),
+		inc.Review.CompletedBy, w.now.Unix(), toUnix(inc.DeletedAt), inc.Version+1, inc.ID, inc.Version)
+	if err != nil {
+		return fmt.Errorf("save %s: %w", inc.Ref(), err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("save %s: it changed underneath this write; try again", inc.Ref())
+	}
+	inc.Version++
+	inc.UpdatedAt = w.now
+	return nil
+}
+
+// saveCustomers rewrites an incident's customer list.
+func (w *wtx) saveCustomers(inc *model.Incident) error {
+	if _, err := w.tx.ExecContext(w.ctx, "DELETE FROM customers WHERE incident_id = ?", inc.ID); err != nil {
+		return fmt.Errorf("save customers of %s: %w", inc.Ref(), err)
+	}
+	for i, c := range inc.Customers {
+		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO customers (incident_id, position, name) VALUES (?, ?, ?)", inc.ID, i, c); err != nil {
+			return fmt.Errorf("save customers of %s: %w", inc.Ref(), err)
+		}
+	}
+	return nil
+}
+
+// setItem records a checklist item's new state.
+func (w *wtx) setItem(inc *model.Incident, key string, state model.ItemState, reason string) error {
+	var at any
+	by := ""
+	if state != model.ItemTodo {
+		at, by = w.now.Unix(), w.actor.Name
+	}
+	if _, err := w.tx.ExecContext(w.ctx, "UPDATE checklist SET state=?, reason=?, by=?, at=? WHERE incident_id=? AND key=?",
+		state, reason, by, at, inc.ID, key); err != nil {
+		return fmt.Errorf("update checklist of %s: %w", inc.Ref(), err)
+	}
+	return nil
+}
+
+// tickIfTodo marks an item done as a side effect of another action (the
+// ack item on acknowledging, the commander item on assigning).
+func (w *wtx) tickIfTodo(inc *model.Incident, key string) error {
+	for _, it := range inc.Checklist {
+		if it.Key == key && it.State == model.ItemTodo {
+			return w.setItem(inc, key, model.ItemDone, "")
+		}
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
