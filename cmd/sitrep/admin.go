@@ -12,7 +12,7 @@ import (
 )
 
 func (a *app) userCmd() *cobra.Command {
-	c := &cobra.Command{Use: "user", Short: "Users and their SSH keys (owner)", Args: args()}
+	c := group("user", "Users and their SSH keys (owner)")
 	var (
 		role    string
 		keys    []string
@@ -118,7 +118,7 @@ func (a *app) userCmd() *cobra.Command {
 			return nil
 		},
 	}
-	key := &cobra.Command{Use: "key", Short: "Manage a user's keys", Args: args()}
+	key := group("key", "Manage a user's keys")
 	keyAdd := &cobra.Command{
 		Use:   "add NAME KEY",
 		Short: "Add an SSH public key to a user",
@@ -205,7 +205,7 @@ func (a *app) backupCmd() *cobra.Command {
 }
 
 func (a *app) policyCmd() *cobra.Command {
-	c := &cobra.Command{Use: "policy", Short: "Business hours, regulatory clocks, contact (show; set: owner)", Args: args()}
+	c := group("policy", "Business hours, regulatory clocks, contact (show; set: owner)")
 	var asJSON bool
 	show := &cobra.Command{
 		Use:   "show",

@@ -57,7 +57,8 @@ func execute(ctx context.Context, cfg config, args []string) int {
 	root.SetIn(cfg.in)
 	root.SetOut(&a.out)
 	root.SetErr(cfg.errOut)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
+	err = cobraUsage(cmd, err)
 	if a.opened {
 		if cerr := a.st.Close(); cerr != nil && err == nil {
 			err = cerr
@@ -80,6 +81,45 @@ func execute(ctx context.Context, cfg config, args []string) int {
 	// on a terminal. JSON is already escaped by the encoder.
 	io.WriteString(cfg.out, model.Sanitize(a.out.String()))
 	return exitOK
+}
+
+// cobraUsage turns cobra's own complaints (unknown command, missing
+// required flag, bad flag value) into usage errors that say where to look.
+func cobraUsage(cmd *cobra.Command, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ue usageError
+	var me *model.Error
+	if errors.As(err, &ue) || errors.As(err, &me) {
+		return err
+	}
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "required flag", "unknown flag", "unknown shorthand", "invalid argument", "flag needs an argument"} {
+		if strings.HasPrefix(msg, p) {
+			path := "sitrep"
+			if cmd != nil {
+				path = cmd.CommandPath()
+			}
+			return usageError{model.Errorf("%s; see %s --help", msg, path)}
+		}
+	}
+	return err
+}
+
+// group is a command that only holds subcommands: alone it prints its
+// help; with an unknown subcommand it says so.
+func group(use, short string) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			if len(argv) > 0 {
+				return usageError{model.Errorf("unknown command %q for %q; see %s --help", argv[0], cmd.CommandPath(), cmd.CommandPath())}
+			}
+			return cmd.Help()
+		},
+	}
 }
 
 func (a *app) remote() bool { return a.cfg.actor != nil }

@@ -58,7 +58,11 @@ func (a *app) printBoard(list []*model.Incident, pol model.Policy, now time.Time
 	for _, s := range model.Severities {
 		parts = append(parts, fmt.Sprintf("%s %d", s, counts[s]))
 	}
-	a.printf("%d incidents · %s\n\n", len(list), strings.Join(parts, " · "))
+	noun := "incidents"
+	if len(list) == 1 {
+		noun = "incident"
+	}
+	a.printf("%d active %s · %s\n\n", len(list), noun, strings.Join(parts, " · "))
 	t := newTable(&a.out, "REF", "SEV", "STATUS", "COMMANDER", "CHECKLIST", "NEXT DEADLINE", "TITLE")
 	for _, inc := range list {
 		ic := inc.Commander

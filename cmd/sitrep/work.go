@@ -240,11 +240,7 @@ func (a *app) reviewCmd() *cobra.Command {
 }
 
 func (a *app) actionCmd() *cobra.Command {
-	c := &cobra.Command{
-		Use:   "action",
-		Short: "Review action items: add, done",
-		Args:  args(),
-	}
+	c := group("action", "Review action items: add, done")
 	var title, owner, due string
 	add := &cobra.Command{
 		Use:   "add REF --title T --owner USER --due YYYY-MM-DD",
