@@ -39,7 +39,7 @@ func Draft(i *Incident, p Policy, now time.Time) string {
 	fmt.Fprintf(&b, "%s under Article 33 GDPR and our Data Processing Agreement. Draft prepared %s.\n\n", status, ts(now))
 	recipients := "each affected controller"
 	if len(i.Customers) > 0 {
-		recipients = strings.Join(i.Customers, ", ")
+		recipients = SanitizeLine(strings.Join(i.Customers, ", "))
 	}
 	fmt.Fprintf(&b, "**To:** %s\n\n", recipients)
 	if i.Breach == BreachUnknown {
@@ -53,13 +53,13 @@ func Draft(i *Incident, p Policy, now time.Time) string {
 	}
 	fmt.Fprintf(&b, "- Detected: %s\n", ts(i.DetectedAt))
 	fmt.Fprintf(&b, "- We became aware of the breach: %s\n", ts(i.AwareAt))
-	fmt.Fprintf(&b, "- Categories of personal data: %s\n", val("categories of personal data", strings.Join(i.DataCategories, ", ")))
+	fmt.Fprintf(&b, "- Categories of personal data: %s\n", val("categories of personal data", SanitizeLine(strings.Join(i.DataCategories, ", "))))
 	fmt.Fprintf(&b, "- Approximate number of data subjects: %s\n", val("approximate number of data subjects", count(i.SubjectsApprox)))
 	fmt.Fprintf(&b, "- Approximate number of records: %s\n\n", val("approximate number of records", count(i.RecordsApprox)))
 
 	b.WriteString("## Point of contact\n\n")
-	fmt.Fprintf(&b, "- Incident commander: %s\n", val("incident commander", i.Commander))
-	fmt.Fprintf(&b, "- Contact details: %s\n\n", val("contact details", p.Contact))
+	fmt.Fprintf(&b, "- Incident commander: %s\n", val("incident commander", SanitizeLine(i.Commander)))
+	fmt.Fprintf(&b, "- Contact details: %s\n\n", val("contact details", Sanitize(p.Contact)))
 
 	b.WriteString("## Likely consequences\n\n")
 	fmt.Fprintf(&b, "%s\n\n", val("likely consequences", Sanitize(i.Consequences)))

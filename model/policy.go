@@ -119,6 +119,9 @@ func ParsePolicy(data []byte) (Policy, error) {
 	if err := dec.Decode(&p); err != nil {
 		return Policy{}, Errorf("the policy is not valid JSON: %v", err)
 	}
+	if dec.More() {
+		return Policy{}, Errorf("the policy holds more than one JSON value; give exactly one object")
+	}
 	if err := p.Validate(); err != nil {
 		return Policy{}, err
 	}
@@ -141,7 +144,9 @@ var weekdays = map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "
 func (p *Policy) Validate() error {
 	bh := &p.BusinessHours
 	loc, err := time.LoadLocation(bh.TimeZone)
-	if err != nil || bh.TimeZone == "" {
+	// "Local" is each process's own zone: processes sharing a database
+	// would disagree on business hours.
+	if err != nil || bh.TimeZone == "" || bh.TimeZone == "Local" {
 		return Errorf("%q is not a time zone; use an IANA name such as Europe/Amsterdam", bh.TimeZone)
 	}
 	p.loc = loc
@@ -166,10 +171,12 @@ func (p *Policy) Validate() error {
 	if bh.Holidays == nil {
 		bh.Holidays = []string{}
 	}
-	for _, h := range bh.Holidays {
-		if _, err := ParseDate(h); err != nil {
+	for i, h := range bh.Holidays {
+		d, err := ParseDate(h)
+		if err != nil {
 			return Errorf("holiday %q is not a date; write it as YYYY-MM-DD", h)
 		}
+		bh.Holidays[i] = d
 	}
 	slices.Sort(bh.Holidays)
 	bh.Holidays = slices.Compact(bh.Holidays)
@@ -179,8 +186,14 @@ func (p *Policy) Validate() error {
 	if p.ReviewDays <= 0 {
 		return Errorf("the review deadline must be a positive number of days")
 	}
-	kinds := map[string]bool{"ack": true, "review": true}
+	// A clock may run from ack or a clock listed before it; review is
+	// computed after the clocks, so it cannot be an anchor, but its kind is
+	// still taken.
+	kinds := map[string]bool{KindAck: true}
 	for _, c := range p.Clocks {
+		if c.Kind == KindReview {
+			return Errorf("clock kind %q is taken by the post-incident review; choose another", c.Kind)
+		}
 		if err := c.validate(kinds); err != nil {
 			return err
 		}

@@ -45,7 +45,7 @@ func CleanText(field, s string, kind TextKind, min, max int) (string, error) {
 		return "", Errorf("the %s is %d characters long; the limit is %d", field, n, max)
 	}
 	for _, r := range s {
-		if r == '\t' || kind == MultiLine && r == '\n' {
+		if kind == MultiLine && (r == '\n' || r == '\t') {
 			continue
 		}
 		if forbidden(r) {
