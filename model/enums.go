@@ -99,9 +99,6 @@ func CheckTransition(ref string, from, to Status) error {
 	case from == Resolved && to == Acknowledged:
 		return nil
 	case to.rank() < from.rank():
-		if to == Acknowledged || to == Open {
-			return Errorf("%s is %s; only a resolved incident can be re-opened", ref, from)
-		}
 		return Errorf("%s is already %s, past %s; statuses only move forward", ref, from, to)
 	}
 	return nil

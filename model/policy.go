@@ -163,7 +163,7 @@ func (p *Policy) Validate() error {
 	open, err1 := parseHHMM(bh.Open)
 	closing, err2 := parseHHMM(bh.Close)
 	if err1 != nil || err2 != nil {
-		return Errorf("business hours %q–%q are not HH:MM times", bh.Open, bh.Close)
+		return Errorf("business hours %q–%q are not HH:MM times; write them as 09:00 and 17:00", bh.Open, bh.Close)
 	}
 	if open >= closing {
 		return Errorf("business hours open at %s but close at %s; the opening must come first", bh.Open, bh.Close)

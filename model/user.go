@@ -53,7 +53,7 @@ func ParseKey(v string) (Key, error) {
 	}
 	pk, comment, _, rest, err := ssh.ParseAuthorizedKey([]byte(s))
 	if err != nil {
-		return Key{}, Errorf("the key is not a valid SSH public key (%v); give a line such as the contents of ~/.ssh/id_ed25519.pub", err)
+		return Key{}, Errorf("the key is not a valid SSH public key; give one line such as the contents of ~/.ssh/id_ed25519.pub")
 	}
 	if len(strings.TrimSpace(string(rest))) > 0 {
 		return Key{}, Errorf("give one key at a time; the text holds more than one line")

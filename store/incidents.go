@@ -116,8 +116,11 @@ func (s *Store) Reopen(ctx context.Context, actor model.Actor, id int64) (model.
 		if err != nil {
 			return model.Event{}, err
 		}
-		if inc.Status != model.Resolved {
+		if inc.Status == model.Closed {
 			return model.Event{}, model.CheckTransition(inc.Ref(), inc.Status, model.Acknowledged)
+		}
+		if inc.Status != model.Resolved {
+			return model.Event{}, model.Errorf("%s is %s; only a resolved incident can be re-opened", inc.Ref(), inc.Status)
 		}
 		resolved := inc.ResolvedAt
 		inc.Status, inc.ResolvedAt = model.Acknowledged, time.Time{}
@@ -193,7 +196,7 @@ func (s *Store) SetBreach(ctx context.Context, actor model.Actor, id int64, f mo
 		if err := f.Validate(); err != nil {
 			return model.Event{}, err
 		}
-		inc, err := w.load(id)
+		inc, err := w.loadOpen(id, "breach facts")
 		if err != nil {
 			return model.Event{}, err
 		}
@@ -282,7 +285,7 @@ func (s *Store) SetAware(ctx context.Context, actor model.Actor, id int64, at ti
 		if at.After(w.now) {
 			return model.Event{}, model.Errorf("%s is in the future; awareness is a time that has passed", fmtTime(at))
 		}
-		inc, err := w.load(id)
+		inc, err := w.loadOpen(id, "awareness time")
 		if err != nil {
 			return model.Event{}, err
 		}
@@ -309,7 +312,7 @@ func (s *Store) SetAware(ctx context.Context, actor model.Actor, id int64, at ti
 // Check works a checklist item: done, n/a with a reason, or back to todo.
 func (s *Store) Check(ctx context.Context, actor model.Actor, id int64, c model.CheckChange) (model.Event, error) {
 	return s.write(ctx, actor, model.ActCheck, func(w *wtx) (model.Event, error) {
-		inc, err := w.load(id)
+		inc, err := w.loadOpen(id, "checklist")
 		if err != nil {
 			return model.Event{}, err
 		}
@@ -348,7 +351,7 @@ func (s *Store) AddChecklistItem(ctx context.Context, actor model.Actor, id int6
 		if err != nil {
 			return model.Event{}, err
 		}
-		inc, err := w.load(id)
+		inc, err := w.loadOpen(id, "checklist")
 		if err != nil {
 			return model.Event{}, err
 		}
@@ -461,7 +464,7 @@ func (s *Store) StatusUpdate(ctx context.Context, actor model.Actor, id int64, t
 		if err != nil {
 			return model.Event{}, err
 		}
-		inc, err := w.load(id)
+		inc, err := w.loadOpen(id, "status updates")
 		if err != nil {
 			return model.Event{}, err
 		}

@@ -20,7 +20,7 @@ func (s *Store) WriteReview(ctx context.Context, actor model.Actor, id int64, e 
 		if err := e.Validate(); err != nil {
 			return model.Event{}, err
 		}
-		inc, err := w.load(id)
+		inc, err := w.loadOpen(id, "review")
 		if err != nil {
 			return model.Event{}, err
 		}
@@ -78,7 +78,7 @@ func (s *Store) AddActionItem(ctx context.Context, actor model.Actor, id int64, 
 		if due, err = model.ParseDate(due); err != nil {
 			return model.Event{}, err
 		}
-		inc, err := w.load(id)
+		inc, err := w.loadOpen(id, "review action items")
 		if err != nil {
 			return model.Event{}, err
 		}

@@ -121,8 +121,8 @@ func (s *Store) AddUser(ctx context.Context, actor model.Actor, name string, rol
 			}
 			parsed = append(parsed, pk)
 		}
-		if _, err := getUser(w.ctx, w.tx, name); err == nil {
-			return model.Event{}, model.Errorf("there is already a user %s; add keys with sitrep user key add %s KEY", name, name)
+		if u, err := getUser(w.ctx, w.tx, name); err == nil {
+			return model.Event{}, model.Errorf("there is already a user %s; add keys with sitrep user key add %s KEY", u.Name, u.Name)
 		} else if !errors.Is(err, ErrNotFound) {
 			return model.Event{}, err
 		}

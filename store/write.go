@@ -84,6 +84,18 @@ func (w *wtx) load(id int64) (*model.Incident, error) {
 	return getIncident(w.ctx, w.tx, id)
 }
 
+// loadOpen reads an incident that must not be closed: its handling
+// (checklist, breach facts, clocks, review) is final once closed. Notes,
+// follow-up notifications, regulatory reports and action items done stay
+// possible after closing, since they come later by nature.
+func (w *wtx) loadOpen(id int64, what string) (*model.Incident, error) {
+	inc, err := w.load(id)
+	if err == nil && inc.Status == model.Closed {
+		return nil, model.Errorf("%s is closed, so its %s can no longer change", inc.Ref(), what)
+	}
+	return inc, err
+}
+
 func (w *wtx) policy() (model.Policy, error) {
 	p, _, err := readMeta(w.ctx, w.tx)
 	return p, err

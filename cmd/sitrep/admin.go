@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -143,8 +145,11 @@ func (a *app) userCmd() *cobra.Command {
 
 func readKeyFile(path string) ([]string, error) {
 	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, model.Errorf("cannot read the key file %s: %v", path, err)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, model.Errorf("there is no key file %s", path)
+	case err != nil:
+		return nil, model.Errorf("cannot read the key file %s; check its permissions", path)
 	}
 	var keys []string
 	for _, line := range strings.Split(string(b), "\n") {

@@ -203,7 +203,13 @@ func (a *app) printJSON(v any) error {
 // args checks positional arguments and says what was expected.
 func args(names ...string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, got []string) error {
-		if len(got) != len(names) {
+		switch {
+		case len(got) == len(names):
+		case len(names) == 0:
+			return usageError{model.Errorf("%s takes no arguments (got %q); see %s --help", cmd.CommandPath(), strings.Join(got, " "), cmd.CommandPath())}
+		case len(got) > len(names):
+			return usageError{model.Errorf("%s takes %s, but got %d arguments; quote text that holds spaces; see %s --help", cmd.CommandPath(), strings.Join(names, " "), len(got), cmd.CommandPath())}
+		default:
 			return usageError{model.Errorf("%s needs %s; see %s --help", cmd.CommandPath(), strings.Join(names, " "), cmd.CommandPath())}
 		}
 		return nil

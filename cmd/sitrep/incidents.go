@@ -274,7 +274,7 @@ func (a *app) deleteCmd() *cobra.Command {
 }
 
 func (a *app) awareCmd() *cobra.Command {
-	return &cobra.Command{
+	c := &cobra.Command{
 		Use:   "aware REF TIME",
 		Short: "Move the awareness time, which starts the 72-hour clock (admin)",
 		Args:  args("REF", "TIME"),
@@ -290,6 +290,9 @@ func (a *app) awareCmd() *cobra.Command {
 			return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return st.SetAware(a.ctx, act, id, t) })
 		},
 	}
+	// TIME may be an offset such as -2h: after REF, nothing is a flag.
+	c.Flags().SetInterspersed(false)
+	return c
 }
 
 // optTime parses an optional time flag; empty means now (zero).

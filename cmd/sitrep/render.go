@@ -51,18 +51,26 @@ func (a *app) printBoard(list []*model.Incident, pol model.Policy, now time.Time
 		return
 	}
 	counts := map[model.Severity]int{}
+	active := 0
 	for _, inc := range list {
-		counts[inc.Severity]++
+		if inc.Status.Active() {
+			counts[inc.Severity]++
+			active++
+		}
 	}
 	var parts []string
 	for _, s := range model.Severities {
 		parts = append(parts, fmt.Sprintf("%s %d", s, counts[s]))
 	}
 	noun := "incidents"
-	if len(list) == 1 {
+	if active == 1 {
 		noun = "incident"
 	}
-	a.printf("%d active %s · %s\n\n", len(list), noun, strings.Join(parts, " · "))
+	a.printf("%d active %s · %s", active, noun, strings.Join(parts, " · "))
+	if closed := len(list) - active; closed > 0 {
+		a.printf(" · %d closed", closed)
+	}
+	a.printf("\n\n")
 	t := newTable(&a.out, "REF", "SEV", "STATUS", "COMMANDER", "CHECKLIST", "NEXT DEADLINE", "TITLE")
 	for _, inc := range list {
 		ic := inc.Commander

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"sitrep/model"
@@ -20,7 +22,13 @@ before customers must be notified (GDPR Art. 33: 72 hours from awareness).`,
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError{model.Errorf("%v; see %s --help", err, c.CommandPath())}
+		msg := err.Error()
+		// pflag appends the parser's own error ("strconv.ParseInt: ..."),
+		// which says nothing more to a user.
+		if i := strings.Index(msg, " flag: "); strings.HasPrefix(msg, "invalid argument") && i > 0 {
+			msg = msg[:i+len(" flag")]
+		}
+		return usageError{model.Errorf("%s; see %s --help", msg, c.CommandPath())}
 	})
 	if !a.remote() {
 		root.PersistentFlags().StringVar(&a.dbFlag, "db", "", "database file (env SITREP_DB; default $XDG_DATA_HOME/sitrep/sitrep.db)")
