@@ -121,19 +121,19 @@ func (d *Declaration) Validate(now time.Time) error {
 	if d.Severity == "" {
 		return Errorf("a severity is needed; use P0, P1, P2 or P3")
 	}
-	if _, err := ParseSeverity(string(d.Severity)); err != nil {
+	if d.Severity, err = ParseSeverity(string(d.Severity)); err != nil {
 		return err
 	}
 	if d.Source == "" {
 		d.Source = "other"
 	}
-	if _, err := ParseSource(string(d.Source)); err != nil {
+	if d.Source, err = ParseSource(string(d.Source)); err != nil {
 		return err
 	}
 	if d.Breach == "" {
 		d.Breach = BreachUnknown
 	}
-	if _, err := ParseBreach(string(d.Breach)); err != nil {
+	if d.Breach, err = ParseBreach(string(d.Breach)); err != nil {
 		return err
 	}
 	if d.Customers, err = CleanNames("customer", d.Customers); err != nil {

@@ -115,7 +115,9 @@ func (s *Store) pollDataVersion() {
 	for {
 		var v int64
 		if err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err == nil {
-			if last >= 0 && v != last {
+			// The first read also signals: a commit between Subscribe and
+			// this read would otherwise go unseen. A spare reload is cheap.
+			if v != last {
 				s.feed.Publish()
 			}
 			last = v

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -22,24 +23,28 @@ func (s *Store) Declare(ctx context.Context, actor model.Actor, d model.Declarat
 			return model.Event{}, err
 		}
 		det, aware := d.DetectedAt.UTC().Truncate(time.Second), d.AwareAt.UTC().Truncate(time.Second)
+		customers, err := json.Marshal(d.Customers)
+		if err != nil {
+			return model.Event{}, err
+		}
 		res, err := w.tx.ExecContext(w.ctx, `INSERT INTO incidents (title, summary, severity, status, source, breach,
-			availability, detected_at, aware_at, created_at, updated_at) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)`,
-			d.Title, d.Summary, d.Severity, d.Source, d.Breach, d.Availability, det.Unix(), aware.Unix(), w.now.Unix(), w.now.Unix())
+			availability, customers, detected_at, aware_at, created_at, updated_at) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.Title, d.Summary, d.Severity, d.Source, d.Breach, d.Availability, string(customers), det.Unix(), aware.Unix(), w.now.Unix(), w.now.Unix())
 		if err != nil {
 			return model.Event{}, fmt.Errorf("declare: %w", err)
 		}
 		if id, err = res.LastInsertId(); err != nil {
 			return model.Event{}, fmt.Errorf("declare: %w", err)
 		}
-		inc := &model.Incident{ID: id, Customers: d.Customers}
-		if err := w.saveCustomers(inc); err != nil {
-			return model.Event{}, err
-		}
+		inc := &model.Incident{ID: id}
 		for i, it := range pol.Checklist {
 			if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO checklist (incident_id, position, key, item, state) VALUES (?, ?, ?, ?, 'todo')",
 				id, i, it.Key, it.Item); err != nil {
 				return model.Event{}, fmt.Errorf("declare: checklist: %w", err)
 			}
+		}
+		if err := w.recount(inc); err != nil {
+			return model.Event{}, err
 		}
 		return w.event(inc, string(model.ActDeclare), map[string]string{
 			"title": d.Title, "severity": string(d.Severity), "source": string(d.Source), "breach": string(d.Breach),
@@ -167,7 +172,8 @@ func (s *Store) Assign(ctx context.Context, actor model.Actor, id int64, name st
 // SetSeverity changes an incident's severity.
 func (s *Store) SetSeverity(ctx context.Context, actor model.Actor, id int64, sev model.Severity) (model.Event, error) {
 	return s.write(ctx, actor, model.ActSeverity, func(w *wtx) (model.Event, error) {
-		if _, err := model.ParseSeverity(string(sev)); err != nil {
+		sev, err := model.ParseSeverity(string(sev))
+		if err != nil {
 			return model.Event{}, err
 		}
 		inc, err := w.load(id)
@@ -230,9 +236,6 @@ func (s *Store) SetBreach(ctx context.Context, actor model.Actor, id int64, f mo
 		if len(addedCustomers) > 0 {
 			changes = append(changes, "customers "+strings.Join(addedCustomers, ", "))
 			data["customers_added"] = strings.Join(addedCustomers, ", ")
-			if err := w.saveCustomers(inc); err != nil {
-				return model.Event{}, err
-			}
 		}
 		if f.Consequences != nil && *f.Consequences != inc.Consequences {
 			changes = append(changes, "likely consequences")
@@ -363,6 +366,9 @@ func (s *Store) AddChecklistItem(ctx context.Context, actor model.Actor, id int6
 		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO checklist (incident_id, position, key, item, state) VALUES (?, ?, ?, ?, 'todo')",
 			id, len(inc.Checklist), key, item); err != nil {
 			return model.Event{}, fmt.Errorf("add checklist item: %w", err)
+		}
+		if err := w.recount(inc); err != nil {
+			return model.Event{}, err
 		}
 		if err := w.save(inc); err != nil {
 			return model.Event{}, err
@@ -503,9 +509,15 @@ func (s *Store) Report(ctx context.Context, actor model.Actor, id int64, kind st
 			at = w.now
 		}
 		at = at.UTC().Truncate(time.Second)
+		if at.After(w.now) {
+			return model.Event{}, model.Errorf("the report cannot have been submitted in the future (%s)", fmtTime(at))
+		}
 		inc, err := w.load(id)
 		if err != nil {
 			return model.Event{}, err
+		}
+		if at.Before(inc.DetectedAt) {
+			return model.Event{}, model.Errorf("the report time %s is before %s was detected", fmtTime(at), inc.Ref())
 		}
 		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO reports (incident_id, kind, at, by) VALUES (?, ?, ?, ?)",
 			id, kind, at.Unix(), w.actor.Name); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"sitrep/model"
@@ -31,22 +32,68 @@ func toUnix(t time.Time) any {
 	return t.Unix()
 }
 
-const incidentCols = `id, title, summary, severity, status, source, breach, availability, data_categories,
+// incidentCols are the columns scanIncident reads.
+const incidentCols = `id, title, summary, severity, status, source, breach, availability, customers,
+	checklist_done, checklist_na, checklist_total, data_categories,
 	subjects_approx, records_approx, consequences, commander, detected_at, aware_at, acknowledged_at,
 	contained_at, resolved_at, closed_at, review_root_cause, review_worked, review_not_worked, review_impact,
 	review_completed_at, review_completed_by, created_at, updated_at, deleted_at, version`
 
+// boardCols are what the board shows and its deadlines need, and no more:
+// the driver's cost is per column fetched, and the board is loaded after
+// every change.
+const boardCols = `id, title, severity, status, breach, availability, customers, checklist_done, checklist_na,
+	checklist_total, commander, detected_at, aware_at, acknowledged_at, resolved_at, review_completed_at, version`
+
+func scanBoardRow(sc interface{ Scan(...any) error }) (*model.Incident, error) {
+	var (
+		i                            model.Incident
+		customers, sev, status, brch string
+		commander                    sql.NullString
+		det, aware, ack, res, rc     sql.NullInt64
+	)
+	err := sc.Scan(&i.ID, &i.Title, &sev, &status, &brch, &i.Availability, &customers, &i.Progress.Done, &i.Progress.NA,
+		&i.Progress.Total, &commander, &det, &aware, &ack, &res, &rc, &i.Version)
+	if err != nil {
+		return nil, err
+	}
+	i.Severity, i.Status, i.Breach = model.Severity(sev), model.Status(status), model.Breach(brch)
+	if i.Customers, err = decodeNames(customers); err != nil {
+		return nil, fmt.Errorf("customers of %s: %w", i.Ref(), err)
+	}
+	i.Commander = commander.String
+	i.DetectedAt, i.AwareAt, i.AcknowledgedAt, i.ResolvedAt = fromUnix(det), fromUnix(aware), fromUnix(ack), fromUnix(res)
+	i.Review.CompletedAt = fromUnix(rc)
+	return &i, nil
+}
+
+// decodeNames reads a JSON array of names. Most hold no escapes, and for
+// those the quotes can only be delimiters, so splitting is exact and
+// several times cheaper than encoding/json on the board's hot path.
+func decodeNames(s string) ([]string, error) {
+	if s == "[]" {
+		return nil, nil
+	}
+	if strings.HasPrefix(s, `["`) && strings.HasSuffix(s, `"]`) && !strings.Contains(s, `\`) {
+		return strings.Split(s[2:len(s)-2], `","`), nil
+	}
+	var out []string
+	err := json.Unmarshal([]byte(s), &out)
+	return out, err
+}
+
 func scanIncident(sc interface{ Scan(...any) error }) (*model.Incident, error) {
 	var (
 		i                                   model.Incident
-		cats                                string
+		cats, customers                     string
 		subj, recs                          sql.NullInt64
 		commander                           sql.NullString
 		det, aware, ack, cont, res, clo, rc sql.NullInt64
 		created, updated, deleted           sql.NullInt64
 		sev, status, source, breach         string
 	)
-	err := sc.Scan(&i.ID, &i.Title, &i.Summary, &sev, &status, &source, &breach, &i.Availability, &cats,
+	err := sc.Scan(&i.ID, &i.Title, &i.Summary, &sev, &status, &source, &breach, &i.Availability, &customers,
+		&i.Progress.Done, &i.Progress.NA, &i.Progress.Total, &cats,
 		&subj, &recs, &i.Consequences, &commander, &det, &aware, &ack, &cont, &res, &clo,
 		&i.Review.RootCause, &i.Review.Worked, &i.Review.NotWorked, &i.Review.Impact, &rc, &i.Review.CompletedBy,
 		&created, &updated, &deleted, &i.Version)
@@ -56,6 +103,9 @@ func scanIncident(sc interface{ Scan(...any) error }) (*model.Incident, error) {
 	i.Severity, i.Status, i.Source, i.Breach = model.Severity(sev), model.Status(status), model.Source(source), model.Breach(breach)
 	if err := json.Unmarshal([]byte(cats), &i.DataCategories); err != nil {
 		return nil, fmt.Errorf("data categories of %s: %w", i.Ref(), err)
+	}
+	if i.Customers, err = decodeNames(customers); err != nil {
+		return nil, fmt.Errorf("customers of %s: %w", i.Ref(), err)
 	}
 	if subj.Valid {
 		i.SubjectsApprox = &subj.Int64
@@ -71,19 +121,32 @@ func scanIncident(sc interface{ Scan(...any) error }) (*model.Incident, error) {
 	return &i, nil
 }
 
+// loadMode says how much of an incident to load.
+type loadMode int
+
+const (
+	loadBoard loadMode = iota // what the board shows and deadlines need
+	loadList                  // every field of the row, no collections
+	loadFull                  // everything: checklist, updates, action items too
+)
+
 // loadIncidents loads the incidents matching where (a condition on table
-// incidents aliased i) with what deadlines need; full adds the checklist
-// items, status updates and action items. One query per collection, not
-// per incident.
-func loadIncidents(ctx context.Context, q querier, full bool, where string, args ...any) ([]*model.Incident, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+incidentCols+" FROM incidents i WHERE "+where+" ORDER BY id", args...)
+// incidents aliased i), with the notifications and reports deadlines need,
+// and as much more as mode says. One query per collection, not per
+// incident.
+func loadIncidents(ctx context.Context, q querier, mode loadMode, where string, args ...any) ([]*model.Incident, error) {
+	cols, scan := incidentCols, scanIncident
+	if mode == loadBoard {
+		cols, scan = boardCols, scanBoardRow
+	}
+	rows, err := q.QueryContext(ctx, "SELECT "+cols+" FROM incidents i WHERE "+where+" ORDER BY id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("load incidents: %w", err)
 	}
 	var list []*model.Incident
 	byID := map[int64]*model.Incident{}
 	for rows.Next() {
-		inc, err := scanIncident(rows)
+		inc, err := scan(rows)
 		if err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("load incidents: %w", err)
@@ -105,18 +168,6 @@ func loadIncidents(ctx context.Context, q querier, full bool, where string, args
 		scan        func(rows *sql.Rows) error
 	}
 	loaders := []loader{
-		{"customers", "SELECT incident_id, name FROM customers WHERE incident_id IN " + sub + " ORDER BY incident_id, position",
-			func(rows *sql.Rows) error {
-				var id int64
-				var name string
-				if err := rows.Scan(&id, &name); err != nil {
-					return err
-				}
-				if inc := byID[id]; inc != nil {
-					inc.Customers = append(inc.Customers, name)
-				}
-				return nil
-			}},
 		{"notifications", "SELECT incident_id, id, customer, channel, sent_at, follow_up, by FROM notifications WHERE incident_id IN " + sub + " ORDER BY incident_id, sent_at, id",
 			func(rows *sql.Rows) error {
 				var id int64
@@ -146,7 +197,7 @@ func loadIncidents(ctx context.Context, q querier, full bool, where string, args
 				return nil
 			}},
 	}
-	if full {
+	if mode == loadFull {
 		loaders = append(loaders,
 			loader{"checklist", "SELECT incident_id, key, item, state, reason, by, at FROM checklist WHERE incident_id IN " + sub + " ORDER BY incident_id, position",
 				func(rows *sql.Rows) error {
@@ -192,20 +243,6 @@ func loadIncidents(ctx context.Context, q querier, full bool, where string, args
 					return nil
 				}},
 		)
-	} else {
-		loaders = append(loaders, loader{"checklist progress",
-			"SELECT incident_id, count(*), count(*) FILTER (WHERE state = 'done'), count(*) FILTER (WHERE state = 'n/a') FROM checklist WHERE incident_id IN " + sub + " GROUP BY incident_id",
-			func(rows *sql.Rows) error {
-				var id int64
-				var p model.Progress
-				if err := rows.Scan(&id, &p.Total, &p.Done, &p.NA); err != nil {
-					return err
-				}
-				if inc := byID[id]; inc != nil {
-					inc.Progress = p
-				}
-				return nil
-			}})
 	}
 	for _, l := range loaders {
 		rows, err := q.QueryContext(ctx, l.query, args...)
@@ -221,11 +258,6 @@ func loadIncidents(ctx context.Context, q querier, full bool, where string, args
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("load %s: %w", l.what, err)
-		}
-	}
-	if full {
-		for _, inc := range list {
-			inc.Progress = model.CountProgress(inc.Checklist)
 		}
 	}
 	return list, nil
@@ -256,7 +288,7 @@ func incidentNotFound(id int64) error {
 
 // getIncident loads one incident in full; deleted incidents are not found.
 func getIncident(ctx context.Context, q querier, id int64) (*model.Incident, error) {
-	list, err := loadIncidents(ctx, q, true, "i.id = ? AND i.deleted_at IS NULL", id)
+	list, err := loadIncidents(ctx, q, loadFull, "i.id = ? AND i.deleted_at IS NULL", id)
 	if err != nil {
 		return nil, err
 	}
@@ -287,7 +319,7 @@ func (s *Store) Incidents(ctx context.Context, all bool) ([]*model.Incident, err
 	var list []*model.Incident
 	err := s.readTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		list, err = loadIncidents(ctx, tx, false, where)
+		list, err = loadIncidents(ctx, tx, loadList, where)
 		return err
 	})
 	return list, err
@@ -315,7 +347,7 @@ func (s *Store) LoadBoard(ctx context.Context) (*Board, error) {
 		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM events").Scan(&b.Seq); err != nil {
 			return fmt.Errorf("read last event: %w", err)
 		}
-		b.Incidents, err = loadIncidents(ctx, tx, false, "i.deleted_at IS NULL AND i.status != 'closed'")
+		b.Incidents, err = loadIncidents(ctx, tx, loadBoard, "i.deleted_at IS NULL AND i.status != 'closed'")
 		return err
 	})
 	if err != nil {

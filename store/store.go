@@ -24,7 +24,8 @@ import (
 
 	"sitrep/model"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migrations/*.sql
@@ -86,7 +87,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s.feed = newFeed()
 	base := (&url.URL{Scheme: "file", Path: abs}).String()
 	s.dsn = base
-	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)&_pragma=synchronous(FULL)"
+	if err := enableWAL(ctx, base); err != nil {
+		return nil, fmt.Errorf("open %s: %w", abs, err)
+	}
+	// journal_mode is a property of the file, set once above; the rest are
+	// per connection.
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=synchronous(FULL)"
 	if s.w, err = sql.Open("sqlite", base+"?"+pragmas+"&_txlock=immediate"); err != nil {
 		return nil, fmt.Errorf("open %s: %w", abs, err)
 	}
@@ -130,6 +136,37 @@ func (s *Store) Close() error {
 		err = errors.Join(s.r.Close(), s.w.Close())
 	})
 	return err
+}
+
+// enableWAL puts the file in WAL mode. Switching needs an exclusive lock
+// for which SQLite does not wait (busy_timeout does not apply), so when
+// several processes open a new file at once it is retried here.
+func enableWAL(ctx context.Context, base string) error {
+	db, err := sql.Open("sqlite", base+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var mode string
+		err := db.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
+		var se *sqlite.Error
+		switch {
+		case err == nil && strings.EqualFold(mode, "wal"):
+			return nil
+		case err == nil:
+			return fmt.Errorf("the database stays in %s mode; WAL is needed", mode)
+		case errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY && time.Now().Before(deadline):
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(10 * time.Millisecond):
+			}
+		default:
+			return fmt.Errorf("enable WAL: %w", err)
+		}
+	}
 }
 
 func (s *Store) migrate(ctx context.Context) error {

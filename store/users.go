@@ -110,7 +110,8 @@ func (s *Store) AddUser(ctx context.Context, actor model.Actor, name string, rol
 		if err != nil {
 			return model.Event{}, err
 		}
-		if _, err := model.ParseRole(string(role)); err != nil {
+		role, err := model.ParseRole(string(role))
+		if err != nil {
 			return model.Event{}, err
 		}
 		parsed := make([]model.Key, 0, len(keys))

@@ -40,6 +40,9 @@ func (s *Store) write(ctx context.Context, actor model.Actor, act model.Action, 
 	if err != nil {
 		return model.Event{}, err
 	}
+	if ev.Action == "" || ev.Target == "" {
+		return model.Event{}, fmt.Errorf("store: %s wrote no event; refusing to commit a write the audit cannot see", act)
+	}
 	if ev.Seq, err = w.appendEvent(ev); err != nil {
 		return model.Event{}, err
 	}
@@ -108,16 +111,20 @@ func (w *wtx) save(inc *model.Incident) error {
 	if err != nil {
 		return err
 	}
+	customers, err := json.Marshal(nonNil(inc.Customers))
+	if err != nil {
+		return err
+	}
 	var commander any
 	if inc.Commander != "" {
 		commander = inc.Commander
 	}
 	res, err := w.tx.ExecContext(w.ctx, `UPDATE incidents SET title=?, summary=?, severity=?, status=?, source=?, breach=?,
-		availability=?, data_categories=?, subjects_approx=?, records_approx=?, consequences=?, commander=?,
+		availability=?, customers=?, data_categories=?, subjects_approx=?, records_approx=?, consequences=?, commander=?,
 		detected_at=?, aware_at=?, acknowledged_at=?, contained_at=?, resolved_at=?, closed_at=?,
 		review_root_cause=?, review_worked=?, review_not_worked=?, review_impact=?, review_completed_at=?,
 		review_completed_by=?, updated_at=?, deleted_at=?, version=? WHERE id=? AND version=?`,
-		inc.Title, inc.Summary, inc.Severity, inc.Status, inc.Source, inc.Breach, inc.Availability, string(cats),
+		inc.Title, inc.Summary, inc.Severity, inc.Status, inc.Source, inc.Breach, inc.Availability, string(customers), string(cats),
 		inc.SubjectsApprox, inc.RecordsApprox, inc.Consequences, commander,
 		toUnix(inc.DetectedAt), toUnix(inc.AwareAt), toUnix(inc.AcknowledgedAt), toUnix(inc.ContainedAt),
 		toUnix(inc.ResolvedAt), toUnix(inc.ClosedAt),
@@ -134,15 +141,15 @@ func (w *wtx) save(inc *model.Incident) error {
 	return nil
 }
 
-// saveCustomers rewrites an incident's customer list.
-func (w *wtx) saveCustomers(inc *model.Incident) error {
-	if _, err := w.tx.ExecContext(w.ctx, "DELETE FROM customers WHERE incident_id = ?", inc.ID); err != nil {
-		return fmt.Errorf("save customers of %s: %w", inc.Ref(), err)
-	}
-	for i, c := range inc.Customers {
-		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO customers (incident_id, position, name) VALUES (?, ?, ?)", inc.ID, i, c); err != nil {
-			return fmt.Errorf("save customers of %s: %w", inc.Ref(), err)
-		}
+// recount keeps the checklist counts on the incident row in step with
+// its items; every write that changes the checklist calls it.
+func (w *wtx) recount(inc *model.Incident) error {
+	if _, err := w.tx.ExecContext(w.ctx, `UPDATE incidents SET
+		checklist_done = (SELECT count(*) FROM checklist WHERE incident_id = ?1 AND state = 'done'),
+		checklist_na = (SELECT count(*) FROM checklist WHERE incident_id = ?1 AND state = 'n/a'),
+		checklist_total = (SELECT count(*) FROM checklist WHERE incident_id = ?1)
+		WHERE id = ?1`, inc.ID); err != nil {
+		return fmt.Errorf("count checklist of %s: %w", inc.Ref(), err)
 	}
 	return nil
 }
@@ -158,7 +165,7 @@ func (w *wtx) setItem(inc *model.Incident, key string, state model.ItemState, re
 		state, reason, by, at, inc.ID, key); err != nil {
 		return fmt.Errorf("update checklist of %s: %w", inc.Ref(), err)
 	}
-	return nil
+	return w.recount(inc)
 }
 
 // tickIfTodo marks an item done as a side effect of another action (the

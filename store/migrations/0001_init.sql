@@ -35,6 +35,12 @@ CREATE TABLE incidents (
 	source          TEXT NOT NULL,
 	breach          TEXT NOT NULL CHECK (breach IN ('unknown','yes','no')),
 	availability    INTEGER NOT NULL DEFAULT 0,
+	-- The affected customers and the checklist counts live on the row, so
+	-- the board is one scan of incidents (kept by every write that changes them).
+	customers       TEXT NOT NULL DEFAULT '[]',
+	checklist_done  INTEGER NOT NULL DEFAULT 0,
+	checklist_na    INTEGER NOT NULL DEFAULT 0,
+	checklist_total INTEGER NOT NULL DEFAULT 0,
 	data_categories TEXT NOT NULL DEFAULT '[]',
 	subjects_approx INTEGER,
 	records_approx  INTEGER,
@@ -58,13 +64,6 @@ CREATE TABLE incidents (
 	version         INTEGER NOT NULL DEFAULT 1
 ) STRICT;
 CREATE INDEX incidents_active ON incidents (status) WHERE deleted_at IS NULL;
-
-CREATE TABLE customers (
-	incident_id INTEGER NOT NULL REFERENCES incidents (id),
-	position    INTEGER NOT NULL,
-	name        TEXT NOT NULL,
-	PRIMARY KEY (incident_id, position)
-) STRICT;
 
 CREATE TABLE checklist (
 	incident_id INTEGER NOT NULL REFERENCES incidents (id),
