@@ -80,6 +80,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, model.Errorf("cannot create the database directory %s: %v", filepath.Dir(abs), err)
 	}
+	// Incident files hold breach facts: only the owner may read them.
+	// SQLite gives the -wal and -shm files the same mode.
+	if f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	}
 	s := &Store{path: abs, clock: model.SystemClock{}, stop: make(chan struct{}), pollDone: make(chan struct{})}
 	for _, o := range opts {
 		o(s)

@@ -236,3 +236,24 @@ func TestClock(t *testing.T) {
 		t.Errorf("stamped %v / %v; want the store's clock %v", inc.CreatedAt, lastEvent(t, st).Time, t0)
 	}
 }
+
+// TestNewFileIsPrivate: a database created by sitrep is readable by its
+// owner only, and so are its WAL files.
+func TestNewFileIsPrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "private.db")
+	st, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	must(st.Declare(context.Background(), owner, model.Declaration{Title: "x", Severity: model.P3}))(t)
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v; want 0600", filepath.Base(p), fi.Mode().Perm())
+		}
+	}
+}
