@@ -73,20 +73,6 @@ func ValidChecklistKey(k string) error {
 	return nil
 }
 
-// CountProgress counts a checklist.
-func CountProgress(items []ChecklistItem) Progress {
-	p := Progress{Total: len(items)}
-	for _, it := range items {
-		switch it.State {
-		case ItemDone:
-			p.Done++
-		case ItemNA:
-			p.NA++
-		}
-	}
-	return p
-}
-
 // CheckChange is a change to one checklist item.
 type CheckChange struct {
 	Key    string
