@@ -42,22 +42,22 @@ const incidentCols = `id, title, summary, severity, status, source, breach, avai
 // boardCols are what the board shows and its deadlines need, and no more:
 // the driver's cost is per column fetched, and the board is loaded after
 // every change.
-const boardCols = `id, title, severity, status, breach, availability, customers, checklist_done, checklist_na,
+const boardCols = `id, title, severity, status, source, breach, availability, customers, checklist_done, checklist_na,
 	checklist_total, commander, detected_at, aware_at, acknowledged_at, resolved_at, review_completed_at, version`
 
 func scanBoardRow(sc interface{ Scan(...any) error }) (*model.Incident, error) {
 	var (
-		i                            model.Incident
-		customers, sev, status, brch string
-		commander                    sql.NullString
-		det, aware, ack, res, rc     sql.NullInt64
+		i                                    model.Incident
+		customers, sev, status, brch, source string
+		commander                            sql.NullString
+		det, aware, ack, res, rc             sql.NullInt64
 	)
-	err := sc.Scan(&i.ID, &i.Title, &sev, &status, &brch, &i.Availability, &customers, &i.Progress.Done, &i.Progress.NA,
+	err := sc.Scan(&i.ID, &i.Title, &sev, &status, &source, &brch, &i.Availability, &customers, &i.Progress.Done, &i.Progress.NA,
 		&i.Progress.Total, &commander, &det, &aware, &ack, &res, &rc, &i.Version)
 	if err != nil {
 		return nil, err
 	}
-	i.Severity, i.Status, i.Breach = model.Severity(sev), model.Status(status), model.Breach(brch)
+	i.Severity, i.Status, i.Source, i.Breach = model.Severity(sev), model.Status(status), model.Source(source), model.Breach(brch)
 	if i.Customers, err = decodeNames(customers); err != nil {
 		return nil, fmt.Errorf("customers of %s: %w", i.Ref(), err)
 	}

@@ -123,8 +123,8 @@ func (a *app) listCmd() *cobra.Command {
 	return c
 }
 
-// runBoard is sitrep with no command: the board as text until the
-// interactive console lands.
+// runBoard prints the board as text: sitrep with no command when the
+// output is not a terminal.
 func (a *app) runBoard(cmd *cobra.Command, _ []string) error {
 	st, err := a.store()
 	if err != nil {
@@ -138,7 +138,6 @@ func (a *app) runBoard(cmd *cobra.Command, _ []string) error {
 	model.SortByUrgency(b.Incidents, b.Policy, now)
 	a.printf("sitrep · %s · %s\n\n", st.Path(), now.In(b.Policy.Location()).Format(model.TimeFormat))
 	a.printBoard(b.Incidents, b.Policy, now)
-	a.printf("\nThe interactive console is coming; until then, work incidents with the commands in sitrep help.\n")
 	return nil
 }
 

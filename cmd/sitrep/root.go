@@ -18,7 +18,7 @@ before customers must be notified (GDPR Art. 33: 72 hours from awareness).`,
 		Args:          cobra.NoArgs,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		RunE:          a.runBoard,
+		RunE:          a.runConsole,
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {

@@ -1,0 +1,386 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"sitrep/model"
+	"sitrep/store"
+)
+
+// write runs a store write off the update loop; its answer comes back as
+// a doneMsg to the form that asked (nil for a plain key).
+func (m *Model) write(f *form, do func(c context.Context, st *store.Store, a model.Actor) (model.Event, error)) tea.Cmd {
+	st, actor := m.o.Store, m.o.Actor
+	return func() tea.Msg {
+		c, cancel := ctx()
+		defer cancel()
+		ev, err := do(c, st, actor)
+		if err != nil {
+			return doneMsg{err: err, form: f}
+		}
+		return doneMsg{text: ev.Text(), id: ev.IncidentID, form: f}
+	}
+}
+
+// done shows a write's outcome: a refusal stays in its form for the user
+// to correct; success closes the form and says what happened.
+func (m *Model) done(msg doneMsg) tea.Cmd {
+	if msg.err != nil {
+		if msg.form != nil && msg.form == m.form {
+			m.form.busy, m.form.err = false, msg.err.Error()
+			return nil
+		}
+		m.setFlash(msg.err.Error(), true)
+		return nil
+	}
+	if msg.form != nil && msg.form == m.form {
+		m.form = nil
+	}
+	if msg.declared && msg.id != 0 {
+		m.board.sel = msg.id
+	}
+	m.setFlash(strings.ToUpper(msg.text[:1])+msg.text[1:]+".", false)
+	return nil
+}
+
+// incidentAction handles the keys that act on one incident, from the
+// board (the selected row) or the incident view.
+func (m *Model) incidentAction(msg tea.KeyPressMsg, inc *model.Incident) tea.Cmd {
+	k := m.keys
+	id, ref := inc.ID, inc.Ref()
+	transition := func(b binding, to model.Status, verb string) tea.Cmd {
+		if !m.allowed(b) {
+			return nil
+		}
+		m.ask = &confirm{text: fmt.Sprintf("%s %s? It is %s now.", verb, ref, inc.Status), yes: func() tea.Cmd {
+			return m.write(nil, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+				return st.Transition(c, a, id, to)
+			})
+		}}
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Ack.Binding):
+		if m.allowed(k.Ack) {
+			return m.write(nil, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+				return st.Transition(c, a, id, model.Acknowledged)
+			})
+		}
+	case key.Matches(msg, k.Contain.Binding):
+		return transition(k.Contain, model.Contained, "Mark contained")
+	case key.Matches(msg, k.Resolve.Binding):
+		return transition(k.Resolve, model.Resolved, "Mark resolved")
+	case key.Matches(msg, k.Close.Binding):
+		return transition(k.Close, model.Closed, "Close")
+	case key.Matches(msg, k.Reopen.Binding):
+		if m.allowed(k.Reopen) {
+			m.ask = &confirm{text: fmt.Sprintf("Re-open %s? It goes back to acknowledged and its review clock stops.", ref), yes: func() tea.Cmd {
+				return m.write(nil, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+					return st.Reopen(c, a, id)
+				})
+			}}
+		}
+	case key.Matches(msg, k.Assign.Binding):
+		if m.allowed(k.Assign) {
+			return m.assignForm(inc)
+		}
+	case key.Matches(msg, k.Severity.Binding):
+		if m.allowed(k.Severity) {
+			return m.openForm(m.severityForm(inc))
+		}
+	case key.Matches(msg, k.Note.Binding):
+		if m.allowed(k.Note) {
+			return m.openForm(&form{title: "Note on " + ref, fields: []*field{areaField("text", "Note (goes on the timeline)", "", checkText("note", model.MultiLine, 1, model.MaxNote))},
+				submit: func(v values) tea.Cmd { return m.noteWrite(id, v["text"]) }})
+		}
+	}
+	return nil
+}
+
+func (m *Model) noteWrite(id int64, text string) tea.Cmd {
+	return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+		return st.Note(c, a, id, text)
+	})
+}
+
+// checkText validates as the model will: the same limits, the same sentence.
+func checkText(field string, kind model.TextKind, min, max int) func(string) error {
+	return func(v string) error {
+		_, err := model.CleanText(field, v, kind, min, max)
+		return err
+	}
+}
+
+func splitNames(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func severityChoices() []choice {
+	var cs []choice
+	for _, s := range model.Severities {
+		info := s.Info()
+		cs = append(cs, choice{string(s), string(s) + " " + info.Name, info.Definition})
+	}
+	return cs
+}
+
+func (m *Model) declareForm() *form {
+	var sources []choice
+	for _, s := range model.Sources {
+		sources = append(sources, choice{string(s), string(s), ""})
+	}
+	return &form{
+		title: "Declare an incident",
+		fields: []*field{
+			textField("title", "Title", "", checkText("title", model.SingleLine, 1, model.MaxTitle)).withHint("what is happening, in one line"),
+			choiceField("severity", "Severity", severityChoices(), string(model.P2)),
+			choiceField("breach", "Personal-data breach", []choice{
+				{"unknown", "unknown", "Not yet known: the 72-hour notification clock runs, provisionally, from awareness."},
+				{"yes", "yes", "Personal data is affected: notify every affected customer within 72 hours of awareness."},
+				{"no", "no", "No personal data is affected: no notification clock."}}, "unknown"),
+			choiceField("source", "Detected by", sources, "other"),
+			textField("customers", "Affected customers", "", func(v string) error {
+				_, err := model.CleanNames("customer", splitNames(v))
+				return err
+			}).withHint("comma-separated; may stay empty"),
+			choiceField("availability", "Availability affected", []choice{
+				{"no", "no", ""}, {"yes", "yes", "Customers get status updates and a post-mortem."}}, "no"),
+		},
+		submit: func(v values) tea.Cmd {
+			d := model.Declaration{Title: v["title"], Severity: model.Severity(v["severity"]), Breach: model.Breach(v["breach"]),
+				Source: model.Source(v["source"]), Customers: splitNames(v["customers"]), Availability: v["availability"] == "yes"}
+			f := m.form
+			st, actor := m.o.Store, m.o.Actor
+			return func() tea.Msg {
+				c, cancel := ctx()
+				defer cancel()
+				inc, err := st.Declare(c, actor, d)
+				if err != nil {
+					return doneMsg{err: err, form: f}
+				}
+				return doneMsg{text: "declared " + inc.Ref(), id: inc.ID, declared: true, form: f}
+			}
+		},
+	}
+}
+
+func (m *Model) severityForm(inc *model.Incident) *form {
+	id := inc.ID
+	return &form{title: "Severity of " + inc.Ref(), fields: []*field{choiceField("severity", "Severity", severityChoices(), string(inc.Severity))},
+		submit: func(v values) tea.Cmd {
+			return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+				return st.SetSeverity(c, a, id, model.Severity(v["severity"]))
+			})
+		}}
+}
+
+func (m *Model) assignForm(inc *model.Incident) tea.Cmd {
+	var users []choice
+	if m.snap != nil {
+		for _, u := range m.snap.Users {
+			if u.Role != model.Viewer {
+				users = append(users, choice{u.Name, model.SanitizeLine(u.Name), string(u.Role)})
+			}
+		}
+	}
+	if len(users) == 0 {
+		m.setFlash("No users who can command yet; add them with sitrep user add NAME --role member.", true)
+		return nil
+	}
+	id := inc.ID
+	return m.openForm(&form{title: "Incident commander of " + inc.Ref(), fields: []*field{choiceField("user", "Commander", users, inc.Commander)},
+		submit: func(v values) tea.Cmd {
+			return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+				return st.Assign(c, a, id, v["user"])
+			})
+		}})
+}
+
+// notifyForm records a controller notification sent to one customer.
+func (m *Model) notifyForm(inc *model.Incident) *form {
+	id := inc.ID
+	var who *field
+	if len(inc.Customers) > 0 {
+		var cs []choice
+		first := ""
+		for _, c := range inc.Customers {
+			desc := "no notification recorded yet"
+			for _, n := range inc.Notifications {
+				if strings.EqualFold(n.Customer, c) && !n.FollowUp {
+					desc = "initial notification sent " + n.SentAt.In(m.policy().Location()).Format(model.TimeFormat)
+				}
+			}
+			if first == "" && strings.HasPrefix(desc, "no ") {
+				first = c
+			}
+			cs = append(cs, choice{c, model.SanitizeLine(c), desc})
+		}
+		who = choiceField("customer", "Customer (controller) notified", cs, first)
+	} else {
+		who = textField("customer", "Recipient (controller) notified", "", checkText("customer name", model.SingleLine, 1, model.MaxName))
+	}
+	now := m.o.Clock.Now()
+	return &form{title: "Record a notification sent for " + inc.Ref(), fields: []*field{
+		who,
+		textField("channel", "Channel", "email", checkText("channel", model.SingleLine, 1, model.MaxChannel)),
+		choiceField("kind", "Kind", []choice{{"initial", "initial notification", "The first notification under Art. 33: it meets the 72-hour clock for this customer."},
+			{"follow-up", "follow-up", "Further information, in phases (Art. 33(4))."}}, "initial"),
+		textField("at", "Sent at", "now", func(v string) error { _, err := model.ParseTime(v, now); return err }).withHint("RFC 3339, now, or -30m"),
+	}, submit: func(v values) tea.Cmd {
+		at, err := model.ParseTime(v["at"], m.o.Clock.Now())
+		if err != nil {
+			return func() tea.Msg { return doneMsg{err: err, form: m.form} }
+		}
+		in := store.NotifyInput{Customer: v["customer"], Channel: v["channel"], SentAt: at, FollowUp: v["kind"] == "follow-up"}
+		return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+			return st.Notify(c, a, id, in)
+		})
+	}}
+}
+
+// breachForm edits the breach facts; a change of the breach state is
+// confirmed with what it does to the notification clock.
+func (m *Model) breachForm(inc *model.Incident) *form {
+	id, ref := inc.ID, inc.Ref()
+	num := func(field string) func(string) error {
+		return func(v string) error {
+			if strings.TrimSpace(v) == "" {
+				return nil
+			}
+			if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err != nil || n < 0 {
+				return model.Errorf("the %s must be a whole number, or empty while unknown", field)
+			}
+			return nil
+		}
+	}
+	numStr := func(n *int64) string {
+		if n == nil {
+			return ""
+		}
+		return strconv.FormatInt(*n, 10)
+	}
+	facts := func(v values) model.BreachFacts {
+		var f model.BreachFacts
+		if b := model.Breach(v["breach"]); b != inc.Breach {
+			f.Breach = &b
+		}
+		for _, p := range []struct {
+			key string
+			cur *int64
+			dst **int64
+		}{{"subjects", inc.SubjectsApprox, &f.Subjects}, {"records", inc.RecordsApprox, &f.Records}} {
+			if s := strings.TrimSpace(v[p.key]); s != "" && s != numStr(p.cur) {
+				n, _ := strconv.ParseInt(s, 10, 64)
+				*p.dst = &n
+			}
+		}
+		f.Categories, f.Customers = splitNames(v["categories"]), splitNames(v["customers"])
+		if c := strings.TrimSpace(v["consequences"]); c != "" && c != inc.Consequences {
+			f.Consequences = &c
+		}
+		return f
+	}
+	return &form{title: "Breach facts of " + ref, fields: []*field{
+		choiceField("breach", "Personal-data breach", []choice{{"unknown", "unknown", "The 72-hour clock runs provisionally."},
+			{"yes", "yes", "Notify every affected customer within 72 hours of awareness."}, {"no", "no", "No notification clock."}}, string(inc.Breach)),
+		textField("subjects", "Data subjects (approx.)", numStr(inc.SubjectsApprox), num("number of data subjects")).withHint("empty while unknown"),
+		textField("records", "Records (approx.)", numStr(inc.RecordsApprox), num("number of records")).withHint("empty while unknown"),
+		textField("categories", "Add data categories", "", func(v string) error {
+			_, err := model.CleanNames("data category", splitNames(v))
+			return err
+		}).withHint("comma-separated; known: " + orDash(strings.Join(inc.DataCategories, ", "))),
+		textField("customers", "Add affected customers", "", func(v string) error {
+			_, err := model.CleanNames("customer", splitNames(v))
+			return err
+		}).withHint("comma-separated; known: " + orDash(strings.Join(inc.Customers, ", "))),
+		areaField("consequences", "Likely consequences", inc.Consequences, checkText("likely consequences", model.MultiLine, 0, model.MaxNote)),
+	}, confirm: func(v values) (string, error) {
+		f := facts(v)
+		if err := f.Validate(); err != nil {
+			return "", err
+		}
+		if f.Breach == nil {
+			return "", nil
+		}
+		after := *inc
+		after.Breach = *f.Breach
+		pol, now := m.policy(), m.o.Clock.Now()
+		before, _ := model.Find(pol.Deadlines(inc, now), model.KindNotify)
+		next, _ := model.Find(pol.Deadlines(&after, now), model.KindNotify)
+		due := next.DueAt.In(pol.Location()).Format(model.TimeFormat)
+		text := fmt.Sprintf("Set the breach of %s to %s?", ref, *f.Breach)
+		switch {
+		case next.State == model.NA && before.State != model.NA:
+			text += fmt.Sprintf(" The %s deadline (due %s) stops applying.", next.Label, due)
+		case next.State != model.NA && before.State == model.NA:
+			text += fmt.Sprintf(" The %s deadline applies again, due %s.", next.Label, due)
+		case next.Provisional:
+			text += fmt.Sprintf(" The %s deadline stays provisional, due %s.", next.Label, due)
+		default:
+			text += fmt.Sprintf(" The %s deadline is firm, due %s.", next.Label, due)
+		}
+		return text, nil
+	}, submit: func(v values) tea.Cmd {
+		f := facts(v)
+		return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+			return st.SetBreach(c, a, id, f)
+		})
+	}}
+}
+
+// awareForm moves the awareness time, naming every clock it moves.
+func (m *Model) awareForm(inc *model.Incident) *form {
+	id, ref := inc.ID, inc.Ref()
+	pol := m.policy()
+	loc := pol.Location()
+	return &form{title: "Awareness time of " + ref, fields: []*field{
+		textField("at", "Became aware at", inc.AwareAt.In(loc).Format(time.RFC3339), func(v string) error {
+			_, err := model.ParseTime(v, m.o.Clock.Now())
+			return err
+		}).withHint("RFC 3339, now, or -2h; starts the 72-hour clock"),
+	}, confirm: func(v values) (string, error) {
+		now := m.o.Clock.Now()
+		at, err := model.ParseTime(v["at"], now)
+		if err != nil {
+			return "", err
+		}
+		after := *inc
+		after.AwareAt = at.Truncate(time.Second)
+		text := fmt.Sprintf("Move the awareness of %s from %s to %s?", ref, inc.AwareAt.In(loc).Format(model.TimeFormat), after.AwareAt.In(loc).Format(model.TimeFormat))
+		old := pol.Deadlines(inc, now)
+		for _, d := range pol.Deadlines(&after, now) {
+			if o, ok := model.Find(old, d.Kind); ok && !o.DueAt.Equal(d.DueAt) && d.State != model.NA {
+				text += fmt.Sprintf(" The %s deadline moves from %s to %s.", d.Label, o.DueAt.In(loc).Format(model.TimeFormat), d.DueAt.In(loc).Format(model.TimeFormat))
+			}
+		}
+		return text, nil
+	}, submit: func(v values) tea.Cmd {
+		at, err := model.ParseTime(v["at"], m.o.Clock.Now())
+		if err != nil {
+			return func() tea.Msg { return doneMsg{err: err, form: m.form} }
+		}
+		return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+			return st.SetAware(c, a, id, at)
+		})
+	}}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return model.SanitizeLine(s)
+}

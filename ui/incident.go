@@ -1,0 +1,617 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"sitrep/model"
+	"sitrep/store"
+)
+
+// The incident view's tabs, in order; it opens on the checklist.
+const (
+	tabChecklist = iota
+	tabTimeline
+	tabNotification
+	tabReview
+	tabDetails
+	tabCount
+)
+
+var tabNames = [tabCount]string{"Checklist", "Timeline", "Notification", "Review", "Details"}
+
+// incidentState is the open incident: loaded in full by a command, never
+// in the render path, and reloaded when the snapshot changes.
+type incidentState struct {
+	id     int64
+	inc    *model.Incident
+	events []model.Event
+	err    error
+	tab    int
+	cursor [tabCount]int // per tab: the selected item, or the scroll line
+	offset [tabCount]int
+}
+
+func (m *Model) openIncident(id int64) tea.Cmd {
+	if m.inc.id != id {
+		m.inc = incidentState{id: id}
+	}
+	m.page = pageIncident
+	return m.loadIncident(id)
+}
+
+func (m *Model) loadIncident(id int64) tea.Cmd {
+	st := m.o.Store
+	return func() tea.Msg {
+		c, cancel := ctx()
+		defer cancel()
+		inc, err := st.Incident(c, id)
+		if err != nil {
+			return incidentMsg{id: id, err: err}
+		}
+		evs, err := st.Timeline(c, id)
+		return incidentMsg{id: id, inc: inc, events: evs, err: err}
+	}
+}
+
+func (m *Model) gotIncident(msg incidentMsg) {
+	if msg.id != m.inc.id {
+		return // the user moved on
+	}
+	m.inc.err = msg.err
+	if msg.err == nil {
+		m.inc.inc, m.inc.events = msg.inc, msg.events
+	}
+}
+
+func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	s := &m.inc
+	switch {
+	case key.Matches(msg, k.Quit.Binding), key.Matches(msg, k.Back.Binding):
+		m.page = pageBoard
+		return nil
+	case key.Matches(msg, k.Help.Binding):
+		m.back, m.page = m.page, pageHelp
+		return nil
+	case key.Matches(msg, k.NextTab.Binding):
+		s.tab = (s.tab + 1) % tabCount
+		return nil
+	case key.Matches(msg, k.PrevTab.Binding):
+		s.tab = (s.tab + tabCount - 1) % tabCount
+		return nil
+	case key.Matches(msg, k.Up.Binding):
+		s.cursor[s.tab] = max(0, s.cursor[s.tab]-1)
+		return nil
+	case key.Matches(msg, k.Down.Binding):
+		s.cursor[s.tab]++ // clamped when drawn
+		return nil
+	case key.Matches(msg, k.Top.Binding):
+		s.cursor[s.tab] = 0
+		return nil
+	case key.Matches(msg, k.Bottom.Binding):
+		s.cursor[s.tab] = 1 << 30
+		return nil
+	}
+	inc := s.inc
+	if inc == nil {
+		return nil
+	}
+	if s.tab == tabChecklist {
+		if cmd, ok := m.checklistKey(msg, inc); ok {
+			return cmd
+		}
+	}
+	if s.tab == tabReview {
+		if cmd, ok := m.reviewKey(msg, inc); ok {
+			return cmd
+		}
+	}
+	switch {
+	case key.Matches(msg, k.Notify.Binding):
+		if m.allowed(k.Notify) {
+			return m.openForm(m.notifyForm(inc))
+		}
+		return nil
+	case key.Matches(msg, k.Update.Binding):
+		if m.allowed(k.Update) {
+			id := inc.ID
+			return m.openForm(&form{title: "Status update sent for " + inc.Ref(), fields: []*field{areaField("text", "What the status channel said", "", checkText("status update", model.MultiLine, 1, model.MaxNote))},
+				submit: func(v values) tea.Cmd {
+					return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+						return st.StatusUpdate(c, a, id, v["text"])
+					})
+				}})
+		}
+		return nil
+	case key.Matches(msg, k.Breach.Binding):
+		if m.allowed(k.Breach) {
+			return m.openForm(m.breachForm(inc))
+		}
+		return nil
+	case key.Matches(msg, k.Aware.Binding):
+		if m.allowed(k.Aware) {
+			return m.openForm(m.awareForm(inc))
+		}
+		return nil
+	case key.Matches(msg, k.Export.Binding):
+		m.pager = pagerState{title: "Export of " + inc.Ref() + " — sitrep export " + inc.Ref() + " > " + inc.Ref() + ".md writes it to a file",
+			lines: strings.Split(model.ExportMarkdown(inc, m.policy(), m.inc.events, m.now), "\n")}
+		m.back, m.page = pageIncident, pagePager
+		return nil
+	}
+	return m.incidentAction(msg, inc)
+}
+
+// checklistKey works the selected checklist item: space toggles done, x
+// marks it n/a with a reason (or takes the n/a back).
+func (m *Model) checklistKey(msg tea.KeyPressMsg, inc *model.Incident) (tea.Cmd, bool) {
+	k := m.keys
+	if len(inc.Checklist) == 0 {
+		return nil, false
+	}
+	i := max(0, min(m.inc.cursor[tabChecklist], len(inc.Checklist)-1))
+	it := inc.Checklist[i]
+	id := inc.ID
+	check := func(c model.CheckChange, f *form) tea.Cmd {
+		return m.write(f, func(cx context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+			return st.Check(cx, a, id, c)
+		})
+	}
+	switch {
+	case key.Matches(msg, k.Toggle.Binding):
+		if !m.allowed(k.Toggle) {
+			return nil, true
+		}
+		return check(model.CheckChange{Key: it.Key, Undo: it.State != model.ItemTodo}, nil), true
+	case key.Matches(msg, k.NA.Binding):
+		if !m.allowed(k.NA) {
+			return nil, true
+		}
+		if it.State == model.ItemNA {
+			return check(model.CheckChange{Key: it.Key, Undo: true}, nil), true
+		}
+		return m.openForm(&form{title: "Not applicable: " + model.SanitizeLine(it.Item), fields: []*field{
+			textField("reason", "Why it does not apply to "+inc.Ref(), "", checkText("reason", model.SingleLine, 1, model.MaxReason))},
+			submit: func(v values) tea.Cmd {
+				return check(model.CheckChange{Key: it.Key, NA: true, Reason: v["reason"]}, m.form)
+			}}), true
+	}
+	return nil, false
+}
+
+// The review tab's rows: the four sections, then the action items.
+var reviewSections = []struct{ key, name string }{
+	{"root_cause", "Root cause"}, {"worked", "What worked"}, {"not_worked", "What did not work"}, {"impact", "Customer impact"}}
+
+func reviewText(r model.Review, key string) string {
+	switch key {
+	case "root_cause":
+		return r.RootCause
+	case "worked":
+		return r.Worked
+	case "not_worked":
+		return r.NotWorked
+	}
+	return r.Impact
+}
+
+func (m *Model) reviewKey(msg tea.KeyPressMsg, inc *model.Incident) (tea.Cmd, bool) {
+	k := m.keys
+	id, ref := inc.ID, inc.Ref()
+	row := max(0, min(m.inc.cursor[tabReview], len(reviewSections)+len(inc.Review.Actions)-1))
+	switch {
+	case key.Matches(msg, k.EditSection.Binding) && row < len(reviewSections):
+		if !m.allowed(k.EditSection) {
+			return nil, true
+		}
+		sec := reviewSections[row]
+		return m.openForm(&form{title: sec.name + " — review of " + ref, fields: []*field{
+			areaField("text", sec.name, reviewText(inc.Review, sec.key), checkText(strings.ToLower(sec.name), model.MultiLine, 1, model.MaxNote))},
+			submit: func(v values) tea.Cmd {
+				text := v["text"]
+				var e model.ReviewEdit
+				switch sec.key {
+				case "root_cause":
+					e.RootCause = &text
+				case "worked":
+					e.Worked = &text
+				case "not_worked":
+					e.NotWorked = &text
+				default:
+					e.Impact = &text
+				}
+				return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+					return st.WriteReview(c, a, id, e)
+				})
+			}}), true
+	case key.Matches(msg, k.AddAction.Binding):
+		if !m.allowed(k.AddAction) {
+			return nil, true
+		}
+		due := m.o.Clock.Now().In(m.policy().Location()).AddDate(0, 0, 14).Format(model.DateLayout)
+		return m.openForm(&form{title: "Action item for the review of " + ref, fields: []*field{
+			textField("title", "What is to be done", "", checkText("action item title", model.SingleLine, 1, model.MaxTitle)),
+			textField("owner", "Owner", m.o.Actor.Name, checkText("action item owner", model.SingleLine, 1, model.MaxName)),
+			textField("due", "Due date (YYYY-MM-DD)", due, func(v string) error { _, err := model.ParseDate(v); return err }),
+		}, submit: func(v values) tea.Cmd {
+			return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+				return st.AddActionItem(c, a, id, v["title"], v["owner"], v["due"])
+			})
+		}}), true
+	case key.Matches(msg, k.Toggle.Binding) && row >= len(reviewSections):
+		if !m.allowed(k.AddAction) {
+			return nil, true
+		}
+		n := inc.Review.Actions[row-len(reviewSections)].N
+		return m.write(nil, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+			return st.ActionDone(c, a, id, n)
+		}), true
+	case key.Matches(msg, k.Complete.Binding):
+		if !m.allowed(k.Complete) {
+			return nil, true
+		}
+		m.ask = &confirm{text: fmt.Sprintf("Mark the review of %s complete? A P0/P1 incident can then be closed.", ref), yes: func() tea.Cmd {
+			return m.write(nil, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+				return st.WriteReview(c, a, id, model.ReviewEdit{Complete: true})
+			})
+		}}
+		return nil, true
+	}
+	return nil, false
+}
+
+func (m *Model) incidentView() string {
+	w, h := max(m.width, 20), max(m.height, 6)
+	s := &m.inc
+	var b strings.Builder
+	b.WriteString(m.header(w) + "\n")
+	inc := s.inc
+	if inc == nil {
+		if s.err != nil {
+			b.WriteString(m.st.Error.Render(clip(s.err.Error(), w)) + "\n" + m.st.Dim.Render("esc goes back to the board"))
+		} else {
+			b.WriteString(m.st.Dim.Render("Loading " + model.FormatRef(s.id) + "…"))
+		}
+		return fit(b.String(), w, h)
+	}
+	pol := m.policy()
+	ic := model.SanitizeLine(inc.Commander)
+	icStyle := m.st.Bold
+	switch {
+	case inc.NoIC():
+		ic, icStyle = "NO IC", m.st.Error
+	case ic == "":
+		ic, icStyle = "none", m.st.Dim
+	}
+	title := m.st.Title.Render(inc.Ref()) + "  " + m.st.Sev[inc.Severity].Render(string(inc.Severity)+" "+inc.Severity.Info().Name) +
+		"  " + string(inc.Status) + "  " + m.st.Dim.Render("IC ") + icStyle.Render(ic)
+	b.WriteString(clip(title, w) + "\n")
+	b.WriteString(clip(m.st.Bold.Render(model.SanitizeLine(inc.Title)), w) + "\n")
+	var dl []string
+	for _, d := range pol.Deadlines(inc, m.now) {
+		label := d.Kind
+		if d.Provisional {
+			label += " (provisional)"
+		}
+		dl = append(dl, m.st.Dim.Render(label+" ")+m.st.Countdown(d))
+	}
+	b.WriteString(clip(strings.Join(dl, "   "), w) + "\n")
+	var tabs []string
+	for i, name := range tabNames {
+		if i == s.tab {
+			tabs = append(tabs, m.st.TabActive.Render(name))
+		} else {
+			tabs = append(tabs, m.st.Tab.Render(name))
+		}
+	}
+	b.WriteString(clip(strings.Join(tabs, " "), w) + "\n")
+	used := strings.Count(b.String(), "\n")
+	avail := max(1, h-used-1)
+	lines, sel := m.tabLines(inc, w)
+	cur := s.cursor[s.tab]
+	if sel != nil {
+		cur = max(0, min(cur, len(sel)-1))
+		s.cursor[s.tab] = cur
+		if len(sel) > 0 {
+			cur = sel[cur]
+		}
+	} else {
+		// a scrolling tab: the cursor is the top line
+		cur = max(0, min(cur, max(0, len(lines)-avail)))
+		s.cursor[s.tab] = cur
+		cur = min(len(lines)-1, cur+avail-1)
+		s.offset[s.tab] = s.cursor[s.tab]
+	}
+	vis, off := window(lines, max(0, cur), s.offset[s.tab], avail)
+	s.offset[s.tab] = off
+	b.WriteString(strings.Join(vis, "\n"))
+	body := fit(b.String(), w, h-1)
+	groups := m.keys.incidentHelp()
+	keys := groups[1].keys
+	switch s.tab {
+	case tabChecklist:
+		keys = append(groups[2].keys, keys...)
+	case tabNotification:
+		keys = append(groups[3].keys, keys...)
+	case tabReview:
+		keys = append(groups[4].keys, keys...)
+	case tabDetails:
+		keys = append(groups[5].keys, keys...)
+	}
+	return body + "\n" + m.footer(w, keys)
+}
+
+// tabLines renders the current tab; sel lists the line of each selectable
+// row (nil: the tab scrolls).
+func (m *Model) tabLines(inc *model.Incident, w int) (lines []string, sel []int) {
+	pol := m.policy()
+	loc := pol.Location()
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.In(loc).Format(model.TimeFormat)
+	}
+	switch m.inc.tab {
+	case tabChecklist:
+		for i, it := range inc.Checklist {
+			mark := map[model.ItemState]string{model.ItemTodo: "[ ]", model.ItemDone: "[x]", model.ItemNA: "[-]"}[it.State]
+			line := fmt.Sprintf("%s %s", mark, model.SanitizeLine(it.Item))
+			if it.State != model.ItemTodo {
+				extra := fmt.Sprintf("  %s %s", model.SanitizeLine(it.By), it.At.In(loc).Format("Jan 2 15:04"))
+				if it.Reason != "" {
+					extra += " — " + model.SanitizeLine(it.Reason)
+				}
+				line += m.st.Dim.Render(extra)
+			}
+			if i == m.inc.cursor[tabChecklist] {
+				line = "▶ " + line
+			} else {
+				line = "  " + line
+			}
+			sel = append(sel, len(lines))
+			lines = append(lines, clip(line, w))
+		}
+		lines = append(lines, "", m.st.Dim.Render(fmt.Sprintf("%d of %d settled", inc.Progress.Settled(), inc.Progress.Total)))
+		return lines, sel
+	case tabTimeline:
+		for _, e := range m.inc.events {
+			head := m.st.Dim.Render(e.Time.In(loc).Format("2006-01-02 15:04:05 MST")) + "  " + m.st.Bold.Render(model.SanitizeLine(e.Actor)) +
+				m.st.Dim.Render(" ("+model.SanitizeLine(e.Source)+")")
+			lines = append(lines, clip(head, w))
+			for _, l := range wrap(model.SanitizeLine(e.Text()), w-4) {
+				lines = append(lines, "    "+l)
+			}
+		}
+		if len(lines) == 0 {
+			lines = append(lines, m.st.Dim.Render("No events yet."))
+		}
+		return lines, nil
+	case tabNotification:
+		lines = append(lines, m.st.Header.Render("Controller notifications"))
+		if inc.Breach == model.BreachNo {
+			lines = append(lines, m.st.Dim.Render("Not a personal-data breach: no notification is due."))
+		}
+		for _, c := range notifyRows(inc) {
+			sent := m.st.Error.Render("not sent")
+			if !c.initial.IsZero() {
+				sent = m.st.Notice.Render("sent " + ts(c.initial))
+			}
+			line := fmt.Sprintf("  %s  %s", cell(model.SanitizeLine(c.name), 24), sent)
+			if c.followUps > 0 {
+				line += m.st.Dim.Render(fmt.Sprintf("  %d follow-up(s)", c.followUps))
+			}
+			lines = append(lines, clip(line, w))
+		}
+		if inc.Availability {
+			lines = append(lines, "", m.st.Header.Render("Status updates (availability incident; a post-mortem follows resolution)"))
+			if len(inc.Updates) == 0 {
+				lines = append(lines, m.st.Dim.Render("  none yet — u records one"))
+			}
+			for _, u := range inc.Updates {
+				lines = append(lines, clip("  "+ts(u.At)+"  "+model.SanitizeLine(u.By)+": "+model.SanitizeLine(u.Text), w))
+			}
+		}
+		lines = append(lines, "", m.st.Header.Render("Draft (Art. 33(3); unknowns to follow, Art. 33(4))"))
+		for _, l := range strings.Split(model.Draft(inc, pol, m.now), "\n") {
+			for _, wl := range wrap(l, w-2) {
+				lines = append(lines, "  "+wl)
+			}
+		}
+		return lines, nil
+	case tabReview:
+		r := inc.Review
+		status := m.st.Error.Render("not complete")
+		if r.Complete() {
+			status = m.st.Notice.Render("complete, " + ts(r.CompletedAt) + " by " + model.SanitizeLine(r.CompletedBy))
+		}
+		head := "Post-incident review: " + status
+		if d, ok := model.Find(pol.Deadlines(inc, m.now), model.KindReview); ok {
+			head += "   due " + ts(d.DueAt) + " " + m.st.Countdown(d)
+		}
+		lines = append(lines, clip(head, w), "")
+		cur := m.inc.cursor[tabReview]
+		for i, s := range reviewSections {
+			mark := "  "
+			if i == cur {
+				mark = "▶ "
+			}
+			sel = append(sel, len(lines))
+			lines = append(lines, mark+m.st.Header.Render(s.name))
+			text := reviewText(r, s.key)
+			if text == "" {
+				lines = append(lines, "    "+m.st.Dim.Render("(empty — enter writes it)"))
+			}
+			for _, l := range strings.Split(model.Sanitize(text), "\n") {
+				if text == "" {
+					break
+				}
+				for _, wl := range wrap(l, w-6) {
+					lines = append(lines, "    "+wl)
+				}
+			}
+		}
+		lines = append(lines, "", "  "+m.st.Header.Render("Action items"))
+		if len(r.Actions) == 0 {
+			lines = append(lines, "    "+m.st.Dim.Render("none yet — + adds one"))
+		}
+		for i, a := range r.Actions {
+			mark := "  "
+			if len(reviewSections)+i == cur {
+				mark = "▶ "
+			}
+			box := "[ ]"
+			if !a.DoneAt.IsZero() {
+				box = "[x]"
+			}
+			sel = append(sel, len(lines))
+			lines = append(lines, clip(fmt.Sprintf("%s%s %d. %s — %s, due %s", mark, box, a.N, model.SanitizeLine(a.Title), model.SanitizeLine(a.Owner), a.Due), w))
+		}
+		if missing := r.Missing(); !r.Complete() && len(missing) > 0 {
+			lines = append(lines, "", m.st.Dim.Render(clip("Still needed: "+strings.Join(missing, ", "), w)))
+		}
+		return lines, sel
+	}
+	// Details
+	row := func(k, v string) { lines = append(lines, clip(m.st.Dim.Render(cell(k, 22))+v, w)) }
+	row("Severity", string(inc.Severity)+" "+inc.Severity.Info().Name)
+	for _, l := range wrap(inc.Severity.Info().Definition, w-22) {
+		lines = append(lines, strings.Repeat(" ", 22)+m.st.Dim.Render(l))
+	}
+	row("Status", string(inc.Status))
+	row("Source", string(inc.Source))
+	row("Breach", string(inc.Breach))
+	row("Availability", map[bool]string{true: "affected", false: "not affected"}[inc.Availability])
+	row("Customers", orDash(strings.Join(inc.Customers, ", ")))
+	row("Data categories", orUnknown(strings.Join(inc.DataCategories, ", ")))
+	row("Data subjects", model.Describe(inc.SubjectsApprox))
+	row("Records", model.Describe(inc.RecordsApprox))
+	row("Likely consequences", orUnknown(inc.Consequences))
+	row("Detected", ts(inc.DetectedAt))
+	row("Aware (72 h clock)", ts(inc.AwareAt))
+	row("Acknowledged", ts(inc.AcknowledgedAt))
+	row("Contained", ts(inc.ContainedAt))
+	row("Resolved", ts(inc.ResolvedAt))
+	row("Closed", ts(inc.ClosedAt))
+	row("Declared", ts(inc.CreatedAt))
+	if inc.Summary != "" {
+		lines = append(lines, "", m.st.Header.Render("Summary"))
+		for _, l := range strings.Split(model.Sanitize(inc.Summary), "\n") {
+			lines = append(lines, wrap(l, w-2)...)
+		}
+	}
+	return lines, nil
+}
+
+func orUnknown(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "unknown"
+	}
+	return model.SanitizeLine(s)
+}
+
+// notifyRow is one recipient's notification state.
+type notifyRow struct {
+	name      string
+	initial   time.Time
+	followUps int
+}
+
+func notifyRows(inc *model.Incident) []notifyRow {
+	var rows []notifyRow
+	find := func(name string) *notifyRow {
+		for i := range rows {
+			if strings.EqualFold(rows[i].name, name) {
+				return &rows[i]
+			}
+		}
+		rows = append(rows, notifyRow{name: name})
+		return &rows[len(rows)-1]
+	}
+	for _, c := range inc.Customers {
+		find(c)
+	}
+	for _, n := range inc.Notifications {
+		r := find(n.Customer)
+		if n.FollowUp {
+			r.followUps++
+		} else if r.initial.IsZero() || n.SentAt.Before(r.initial) {
+			r.initial = n.SentAt
+		}
+	}
+	return rows
+}
+
+// pagerState is a read-only scrolling text (the export).
+type pagerState struct {
+	title string
+	lines []string
+	top   int
+}
+
+func (m *Model) pagerKey(msg tea.KeyPressMsg) tea.Cmd {
+	p := &m.pager
+	switch msg.String() {
+	case "esc", "q":
+		m.page = m.back
+	case "down", "j":
+		p.top++
+	case "up", "k":
+		p.top--
+	case "pgdown", "space", "f":
+		p.top += max(1, m.height-3)
+	case "pgup", "b":
+		p.top -= max(1, m.height-3)
+	case "g", "home":
+		p.top = 0
+	case "G", "end":
+		p.top = len(p.lines)
+	}
+	p.top = max(0, min(p.top, len(p.lines)-max(1, m.height-2)))
+	return nil
+}
+
+func (m *Model) pagerView() string {
+	w, h := max(m.width, 20), max(m.height, 6)
+	p := m.pager
+	var b strings.Builder
+	b.WriteString(m.st.Title.Render(clip(p.title, w)) + "\n")
+	end := min(len(p.lines), p.top+h-2)
+	for _, l := range p.lines[min(p.top, end):end] {
+		b.WriteString(clip(l, w) + "\n")
+	}
+	return fit(b.String(), w, h-1) + "\n" + m.st.Dim.Render(clip(fmt.Sprintf("%d–%d of %d lines · j/k scroll · space page · esc back", p.top+1, end, len(p.lines)), w))
+}
+
+// helpView lists every key of the page it was opened from; keys the
+// actor's role forbids are struck through with who may use them.
+func (m *Model) helpView() string {
+	w, h := max(m.width, 20), max(m.height, 6)
+	groups := m.keys.boardHelp()
+	if m.back == pageIncident {
+		groups = m.keys.incidentHelp()
+	}
+	var b strings.Builder
+	b.WriteString(m.st.Title.Render("Keys") + m.st.Dim.Render(fmt.Sprintf("   you are %s (%s)", model.SanitizeLine(m.o.Actor.Name), m.o.Actor.Role)) + "\n")
+	for _, g := range groups {
+		b.WriteString("\n" + m.st.Header.Render(g.title) + "\n")
+		for _, k := range g.keys {
+			hk := k.Help()
+			line := "  " + m.st.Key.Render(cell(hk.Key, 11)) + hk.Desc
+			if k.act != "" {
+				if err := model.Authorize(m.o.Actor.Role, k.act); err != nil {
+					line = "  " + m.st.KeyOff.Render(cell(hk.Key, 11)+hk.Desc) + m.st.Dim.Render("  — "+err.Error())
+				}
+			}
+			b.WriteString(clip(line, w) + "\n")
+		}
+	}
+	b.WriteString("\n" + m.st.Dim.Render("? or esc closes this help"))
+	return fit(b.String(), w, h)
+}

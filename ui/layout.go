@@ -1,0 +1,62 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// clip cuts a (possibly styled) string to w cells, with an ellipsis when
+// it had to cut; it never wraps.
+func clip(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if lipgloss.Width(s) <= w {
+		return s
+	}
+	return ansi.Truncate(s, w, "…")
+}
+
+// cell is clip padded with spaces to exactly w cells.
+func cell(s string, w int) string {
+	s = clip(s, w)
+	if pad := w - lipgloss.Width(s); pad > 0 {
+		s += strings.Repeat(" ", pad)
+	}
+	return s
+}
+
+// fit makes a screen exactly w cells wide and h lines high: long lines
+// are clipped, short ones padded, missing lines added, extra ones dropped.
+func fit(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	for i, l := range lines {
+		lines[i] = cell(l, w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// window returns the lines [off, off+n) of lines, moving off so that the
+// line at cursor is visible.
+func window(lines []string, cursor, off, n int) ([]string, int) {
+	if n <= 0 {
+		return nil, off
+	}
+	if cursor < off {
+		off = cursor
+	}
+	if cursor >= off+n {
+		off = cursor - n + 1
+	}
+	off = max(0, min(off, len(lines)-n))
+	end := min(len(lines), off+n)
+	return lines[off:end], off
+}
