@@ -33,17 +33,17 @@ func (r Review) Complete() bool { return !r.CompletedAt.IsZero() }
 func (r Review) Missing() []string {
 	var m []string
 	for _, s := range []struct{ name, text string }{
-		{"root cause (--root-cause)", r.RootCause},
-		{"what worked (--worked)", r.Worked},
-		{"what did not work (--not-worked)", r.NotWorked},
-		{"customer impact (--impact)", r.Impact},
+		{"root cause", r.RootCause},
+		{"what worked", r.Worked},
+		{"what did not work", r.NotWorked},
+		{"customer impact", r.Impact},
 	} {
 		if strings.TrimSpace(s.text) == "" {
 			m = append(m, s.name)
 		}
 	}
 	if len(r.Actions) == 0 {
-		m = append(m, "action items (sitrep action add)")
+		m = append(m, "at least one action item")
 	}
 	for _, a := range r.Actions {
 		if a.Owner == "" || a.Due == "" {

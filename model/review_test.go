@@ -15,11 +15,11 @@ func fullReview() Review {
 
 func TestReviewMissing(t *testing.T) {
 	const (
-		root    = "root cause (--root-cause)"
-		worked  = "what worked (--worked)"
-		notWork = "what did not work (--not-worked)"
-		impact  = "customer impact (--impact)"
-		actions = "action items (sitrep action add)"
+		root    = "root cause"
+		worked  = "what worked"
+		notWork = "what did not work"
+		impact  = "customer impact"
+		actions = "at least one action item"
 	)
 	tests := []struct {
 		name   string

@@ -230,7 +230,7 @@ func TestCloseGateAndReopen(t *testing.T) {
 	}
 	must(st.WriteReview(ctx, member, inc.ID, model.ReviewEdit{RootCause: ptr("bad deploy"), Worked: ptr("rollback")}))(t)
 	err = e(st.WriteReview(ctx, admin, inc.ID, model.ReviewEdit{Complete: true}))
-	if me := userError(t, err); !strings.Contains(me.Error(), "what did not work") || !strings.Contains(me.Error(), "action items") {
+	if me := userError(t, err); !strings.Contains(me.Error(), "what did not work") || !strings.Contains(me.Error(), "action item") {
 		t.Errorf("incomplete review refusal %q; want it to list what is missing", me)
 	}
 	if err := e(st.Transition(ctx, admin, inc.ID, model.Closed)); err == nil {
