@@ -187,3 +187,40 @@ func (s *Store) RemoveUser(ctx context.Context, actor model.Actor, name string) 
 		return userEvent(w, model.EvUserRemove, u.Name, map[string]string{"role": string(u.Role), "keys": strings.Join(fps, ", ")}), nil
 	})
 }
+
+// RecordLogin notes an accepted SSH login: the user's last login and an
+// event (action login) with the key and address. Authentication events are
+// the server's, not a user action, so no role check applies.
+func (s *Store) RecordLogin(ctx context.Context, u model.User, fingerprint, source string) error {
+	return s.recordAuth(ctx, model.Actor{Name: u.Name, Source: source}, model.EvLogin, "user:"+u.Name,
+		map[string]string{"name": u.Name, "fingerprint": fingerprint}, u.ID)
+}
+
+// RecordRefusedKey notes a key that no user has (action login_refused).
+// The server rate-limits these so a flood cannot fill the database.
+func (s *Store) RecordRefusedKey(ctx context.Context, fingerprint, source string) error {
+	return s.recordAuth(ctx, model.Actor{Name: "-", Source: source}, model.EvLoginRefused, "key:"+fingerprint,
+		map[string]string{"fingerprint": fingerprint}, 0)
+}
+
+func (s *Store) recordAuth(ctx context.Context, actor model.Actor, action, target string, data map[string]string, userID int64) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin %s: %w", action, err)
+	}
+	defer tx.Rollback()
+	w := &wtx{ctx: ctx, tx: tx, now: s.now(), actor: actor}
+	if userID != 0 {
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET last_login_at = ? WHERE id = ?", w.now.Unix(), userID); err != nil {
+			return fmt.Errorf("record login: %w", err)
+		}
+	}
+	if _, err := w.appendEvent(model.Event{Action: action, Target: target, Data: data}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit %s: %w", action, err)
+	}
+	s.feed.Publish()
+	return nil
+}

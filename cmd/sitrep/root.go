@@ -53,7 +53,7 @@ before customers must be notified (GDPR Art. 33: 72 hours from awareness).`,
 	add("read", a.draftCmd(), a.timelineCmd(), a.auditCmd(), a.exportCmd(), a.wallCmd())
 	add("admin", a.userCmd(), a.policyCmd())
 	if !a.remote() {
-		add("admin", a.backupCmd())
+		add("admin", a.backupCmd(), a.serveCmd())
 	}
 	return root
 }

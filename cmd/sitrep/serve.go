@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"sitrep/model"
+	sshd "sitrep/ssh"
+	"sitrep/store"
+	"sitrep/ui"
+)
+
+// remoteExec runs a command line for an SSH session: a fresh command tree
+// per call (no flag state shared between sessions), acting as the
+// session's user, without serve, backup, --db or --as.
+func remoteExec(st *store.Store) sshd.Exec {
+	return func(ctx context.Context, actor model.Actor, args []string, in io.Reader, out, errOut io.Writer) int {
+		return execute(ctx, config{store: st, actor: &actor, in: in, out: out, errOut: errOut}, args)
+	}
+}
+
+func (a *app) serveCmd() *cobra.Command {
+	var (
+		listen, hostKey string
+		cfg             sshd.Config
+	)
+	c := &cobra.Command{
+		Use:   "serve [--listen ADDR] [--host-key PATH]",
+		Short: "Serve the console and the command line over SSH, by key and role",
+		Example: `  sitrep user add alice --role admin --key-file alice.pub
+  sitrep serve --listen :2222
+  ssh -p 2222 localhost            # the console
+  ssh -p 2222 localhost list --json`,
+		Args: args(),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if hostKey == "" {
+				def, err := store.DefaultPath()
+				if err != nil {
+					return err
+				}
+				hostKey = filepath.Join(filepath.Dir(def), "ssh_host_ed25519_key")
+			}
+			key, err := sshd.HostKey(hostKey)
+			if err != nil {
+				return model.Errorf("cannot use the host key: %v", err)
+			}
+			st, err := a.store()
+			if err != nil {
+				return err
+			}
+			hub, err := ui.NewHub(a.ctx, st)
+			if err != nil {
+				return err
+			}
+			cfg.Store, cfg.Hub, cfg.Exec, cfg.HostKey = st, hub, remoteExec(st), key
+			cfg.Log = slog.New(slog.NewTextHandler(a.cfg.errOut, nil))
+			srv, err := sshd.New(cfg)
+			if err != nil {
+				return err
+			}
+			l, err := net.Listen("tcp", listen)
+			if err != nil {
+				return model.Errorf("cannot listen on %s: %v", listen, err)
+			}
+			cfg.Log.Info("sitrep serving", "addr", l.Addr().String(), "db", st.Path(), "host_key", hostKey)
+			done := make(chan error, 1)
+			go func() { done <- srv.Serve(l) }()
+			select {
+			case err := <-done:
+				return err
+			case <-a.ctx.Done():
+			}
+			cfg.Log.Info("shutting down", "sessions", srv.Sessions())
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				cfg.Log.Warn("shutdown", "err", err)
+			}
+			<-done
+			<-hub.Done()
+			cfg.Log.Info("stopped")
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&listen, "listen", ":2222", "address to listen on")
+	f.StringVar(&hostKey, "host-key", "", "host key file, generated once if missing (default: ssh_host_ed25519_key beside the default database)")
+	f.IntVar(&cfg.MaxSessions, "max-sessions", 1000, "most concurrent sessions")
+	f.IntVar(&cfg.MaxConnSessions, "max-conn-sessions", 4, "most sessions per connection")
+	f.Float64Var(&cfg.ConnRate, "conn-rate", 20, "new connections per second admitted from one address")
+	f.IntVar(&cfg.ConnBurst, "conn-burst", 40, "burst of new connections admitted from one address")
+	f.DurationVar(&cfg.IdleTimeout, "idle-timeout", 30*time.Minute, "end a console after this long without keyboard input")
+	f.DurationVar(&cfg.MaxSessionTime, "max-session-time", 12*time.Hour, "end any session after this long")
+	f.DurationVar(&cfg.HandshakeTimeout, "handshake-timeout", 10*time.Second, "drop connections that have not finished the handshake by then")
+	return c
+}

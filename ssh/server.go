@@ -1,0 +1,229 @@
+// Package ssh serves sitrep over SSH (wish v2): the console to each
+// commander's terminal with their key's identity and role, the wallboard,
+// and the command line as `ssh HOST <command>`. Public-key authentication
+// only; the session's user is the owner of the key that actually
+// authenticated. It adds the guards the stack lacks: handshake timeout,
+// connection and session caps, a per-address connection rate, PTY size
+// clamping, keyboard idle timeout, maximum session time, and panic
+// recovery around everything a session runs.
+package ssh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	cssh "charm.land/ssh"
+	"charm.land/wish/v2"
+	gossh "golang.org/x/crypto/ssh"
+
+	"sitrep/model"
+	"sitrep/store"
+	"sitrep/ui"
+)
+
+// Exec runs one command line for a session's actor and returns its exit
+// status; the command tree lives in cmd/sitrep, which passes it in.
+type Exec func(ctx context.Context, actor model.Actor, args []string, in io.Reader, out, errOut io.Writer) int
+
+// Config configures the server; zero values take the defaults.
+type Config struct {
+	Store   *store.Store
+	Hub     *ui.Hub
+	Exec    Exec
+	HostKey []byte // PEM, see HostKey
+	Log     *slog.Logger
+
+	MaxSessions      int           // concurrent sessions in all; default 1000
+	MaxConnSessions  int           // sessions per connection; default 4
+	ConnRate         float64       // new connections per second from one address; default 20
+	ConnBurst        int           // default 40
+	HandshakeTimeout time.Duration // default 10s
+	IdleTimeout      time.Duration // without keyboard input; default 30m
+	MaxSessionTime   time.Duration // default 12h
+	MaxWidth         int           // PTY sizes are clamped to this; default 400
+	MaxHeight        int           // default 200
+}
+
+func (c *Config) defaults() {
+	set := func(p *int, v int) {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+	set(&c.MaxSessions, 1000)
+	set(&c.MaxConnSessions, 4)
+	set(&c.ConnBurst, 40)
+	set(&c.MaxWidth, 400)
+	set(&c.MaxHeight, 200)
+	if c.ConnRate <= 0 {
+		c.ConnRate = 20
+	}
+	for _, d := range []struct {
+		p *time.Duration
+		v time.Duration
+	}{{&c.HandshakeTimeout, 10 * time.Second}, {&c.IdleTimeout, 30 * time.Minute}, {&c.MaxSessionTime, 12 * time.Hour}} {
+		if *d.p <= 0 {
+			*d.p = d.v
+		}
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+}
+
+// Server is a running SSH server.
+type Server struct {
+	cfg     Config
+	srv     *cssh.Server
+	limiter *ipLimiter
+	refused *auditLimiter
+
+	conns    atomic.Int64
+	sessions atomic.Int64
+
+	mu       sync.Mutex
+	programs map[*session]struct{}
+	closing  bool
+}
+
+type connKey struct{}
+
+// New builds a server; Serve starts it.
+func New(cfg Config) (*Server, error) {
+	cfg.defaults()
+	if cfg.Store == nil || cfg.Hub == nil || cfg.Exec == nil || len(cfg.HostKey) == 0 {
+		return nil, errors.New("ssh: Store, Hub, Exec and HostKey are required")
+	}
+	s := &Server{cfg: cfg, limiter: newIPLimiter(cfg.ConnRate, cfg.ConnBurst), refused: newAuditLimiter(),
+		programs: map[*session]struct{}{}}
+	srv, err := wish.NewServer(
+		wish.WithHostKeyPEM(cfg.HostKey),
+		wish.WithPublicKeyAuth(s.publicKey),
+		wish.WithBanner("sitrep: sign in with an SSH key an owner has added (sitrep user add NAME --role member --key ...)\n"),
+		wish.WithVersion("sitrep"),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("ssh server: %w", err)
+	}
+	srv.HandshakeTimeout = cfg.HandshakeTimeout
+	srv.MaxTimeout = cfg.MaxSessionTime
+	srv.ConnCallback = s.admit
+	srv.SessionRequestCallback = s.sessionRequest
+	srv.Handler = s.handle
+	s.srv = srv
+	return s, nil
+}
+
+// admit applies the per-address rate and the connection cap before the
+// handshake.
+func (s *Server) admit(ctx cssh.Context, c net.Conn) net.Conn {
+	ip := hostOf(c.RemoteAddr())
+	if !s.limiter.allow(ip, time.Now()) {
+		s.cfg.Log.Warn("connection refused: rate limit", "addr", c.RemoteAddr().String())
+		return nil
+	}
+	if n := s.conns.Add(1); n > int64(s.cfg.MaxSessions) {
+		s.conns.Add(-1)
+		s.cfg.Log.Warn("connection refused: at the connection limit", "addr", c.RemoteAddr().String(), "limit", s.cfg.MaxSessions)
+		return nil
+	}
+	ctx.SetValue(connKey{}, new(atomic.Int32))
+	return &countedConn{Conn: c, release: func() { s.conns.Add(-1) }}
+}
+
+// sessionRequest caps sessions per connection.
+func (s *Server) sessionRequest(sess cssh.Session, _ string) bool {
+	n, ok := sess.Context().Value(connKey{}).(*atomic.Int32)
+	if !ok {
+		return false
+	}
+	if n.Add(1) > int32(s.cfg.MaxConnSessions) {
+		n.Add(-1)
+		return false
+	}
+	go func() {
+		<-sess.Context().Done()
+		n.Add(-1)
+	}()
+	return true
+}
+
+// publicKey admits a key that belongs to a user. It decides nothing about
+// identity: clients offer keys they cannot sign for, and this is called
+// for those too. The session takes its user from the key that
+// authenticated.
+func (s *Server) publicKey(ctx cssh.Context, key cssh.PublicKey) bool {
+	fp := gossh.FingerprintSHA256(key)
+	_, err := s.cfg.Store.UserByKey(ctx, fp)
+	if err == nil {
+		return true
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		s.cfg.Log.Error("key lookup failed", "err", err)
+		return false
+	}
+	src := source(ctx.RemoteAddr())
+	if s.refused.allow(fp+" "+hostOf(ctx.RemoteAddr()), time.Now()) {
+		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.cfg.Store.RecordRefusedKey(c, fp, src); err != nil {
+			s.cfg.Log.Error("audit refused key", "err", err)
+		}
+	}
+	s.cfg.Log.Info("key refused", "fingerprint", fp, "addr", src)
+	return false
+}
+
+// Serve accepts connections on l until Shutdown.
+func (s *Server) Serve(l net.Listener) error {
+	err := s.srv.Serve(l)
+	if errors.Is(err, cssh.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown tells every console session that the server is stopping, ends
+// them, and waits (until ctx ends) for connections to close.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	for p := range s.programs {
+		p.stop()
+	}
+	s.mu.Unlock()
+	err := s.srv.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return s.srv.Close()
+	}
+	return err
+}
+
+// Sessions is the number of sessions running now.
+func (s *Server) Sessions() int { return int(s.sessions.Load()) }
+
+func hostOf(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	h, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return h
+}
+
+// source is how events name where an SSH write came from.
+func source(a net.Addr) string {
+	if a == nil {
+		return "ssh:unknown"
+	}
+	return "ssh:" + a.String()
+}

@@ -1,0 +1,220 @@
+package ssh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	cssh "charm.land/ssh"
+	"github.com/charmbracelet/colorprofile"
+	gossh "golang.org/x/crypto/ssh"
+
+	"sitrep/model"
+	"sitrep/store"
+	"sitrep/ui"
+)
+
+// session is a running full-screen program, so Shutdown can end it.
+type session struct {
+	once sync.Once
+	quit func()
+	why  string
+	mu   sync.Mutex
+}
+
+func (p *session) stop() {
+	p.mu.Lock()
+	p.why = "the server is shutting down; reconnect in a moment"
+	p.mu.Unlock()
+	p.once.Do(p.quit)
+}
+
+func (p *session) reason() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.why
+}
+
+// handle is every session, from identity to the end. It recovers from a
+// panic anywhere inside, logs it and ends only that session.
+func (s *Server) handle(sess cssh.Session) {
+	start := time.Now()
+	addr := source(sess.RemoteAddr())
+	user := "-"
+	kind := "exec"
+	defer func() {
+		if r := recover(); r != nil {
+			s.cfg.Log.Error("session panic", "user", user, "addr", addr, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			fmt.Fprintf(sess.Stderr(), "\r\nsitrep: an internal error ended this session; it has been logged\r\n")
+			sess.Exit(70)
+		}
+	}()
+	if n := s.sessions.Add(1); n > int64(s.cfg.MaxSessions) {
+		s.sessions.Add(-1)
+		fmt.Fprintln(sess.Stderr(), "sitrep: the server is at its session limit; try again shortly")
+		sess.Exit(1)
+		return
+	}
+	defer s.sessions.Add(-1)
+
+	u, fp, err := s.identify(sess)
+	if err != nil {
+		s.cfg.Log.Warn("session refused", "addr", addr, "err", err)
+		fmt.Fprintf(sess.Stderr(), "sitrep: %s\n", err)
+		sess.Exit(1)
+		return
+	}
+	user = u.Name
+	actor := model.Actor{Name: u.Name, Role: u.Role, Source: addr}
+	ctx, cancel := context.WithTimeout(sess.Context(), s.cfg.MaxSessionTime)
+	defer cancel()
+	if err := s.cfg.Store.RecordLogin(ctx, u, fp, addr); err != nil {
+		s.cfg.Log.Error("audit login", "user", u.Name, "err", err)
+	}
+
+	args := sess.Command()
+	_, _, isPty := sess.Pty()
+	code := 0
+	switch {
+	case len(args) == 0 && isPty:
+		kind = "console"
+		code = s.program(ctx, sess, actor, false)
+	case len(args) == 1 && args[0] == "wall" && isPty:
+		kind = "wall"
+		code = s.program(ctx, sess, actor, true)
+	case len(args) == 0 || len(args) == 1 && args[0] == "wall":
+		fmt.Fprintln(sess.Stderr(), "sitrep: the console needs a terminal; connect with ssh -t, or give a command such as list")
+		code = 1
+	default:
+		code = s.cfg.Exec(ctx, actor, args, sess, sess, sess.Stderr())
+	}
+	s.cfg.Log.Info("session", "user", u.Name, "role", u.Role, "addr", addr, "kind", kind, "exit", code,
+		"duration", time.Since(start).Round(time.Millisecond).String())
+	sess.Exit(code)
+}
+
+// identify finds the user whose key authenticated this connection. The
+// public-key callback also sees keys a client offers and cannot sign for,
+// so the decision is made here, from the session's own key.
+func (s *Server) identify(sess cssh.Session) (model.User, string, error) {
+	pk := sess.PublicKey()
+	if pk == nil {
+		return model.User{}, "", errors.New("no public key authenticated this session; sitrep accepts keys only")
+	}
+	fp := gossh.FingerprintSHA256(pk)
+	u, err := s.cfg.Store.UserByKey(sess.Context(), fp)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return model.User{}, fp, fmt.Errorf("the key %s no longer belongs to a user", fp)
+		}
+		return model.User{}, fp, fmt.Errorf("cannot look up your key: %w", err)
+	}
+	return u, fp, nil
+}
+
+// program runs the console (or the wallboard) on the session's terminal:
+// size clamped, keyboard idleness tracked, and ended by Shutdown, the
+// session's end or the maximum session time.
+func (s *Server) program(ctx context.Context, sess cssh.Session, actor model.Actor, wall bool) int {
+	pty, winCh, _ := sess.Pty()
+	w, h := s.clamp(pty.Window.Width, pty.Window.Height)
+	in := &idleInput{r: sess}
+	in.last.Store(time.Now().UnixNano())
+	envs := append(sess.Environ(), "TERM="+pty.Term)
+
+	var prog tea.Model
+	var closeProg func()
+	if wall {
+		wm := ui.NewWall(ui.WallOptions{Source: s.cfg.Hub, Clock: s.cfg.Store.Clock(), Width: w, Height: h})
+		prog, closeProg = wm, wm.Close
+	} else {
+		leave := s.cfg.Hub.Join(actor.Name)
+		defer leave()
+		cm := ui.New(ui.Options{Store: s.cfg.Store, Source: s.cfg.Hub, Actor: actor, Width: w, Height: h})
+		prog, closeProg = cm, cm.Close
+	}
+	defer closeProg()
+
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p := tea.NewProgram(prog,
+		tea.WithContext(pctx),
+		tea.WithInput(in),
+		tea.WithOutput(sess),
+		tea.WithEnvironment(envs),
+		tea.WithColorProfile(colorprofile.Env(envs)),
+		tea.WithWindowSize(w, h),
+		tea.WithoutSignalHandler(),
+		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
+			switch m := msg.(type) {
+			case tea.SuspendMsg:
+				return tea.ResumeMsg{} // a remote client cannot suspend the server
+			case tea.WindowSizeMsg:
+				m.Width, m.Height = s.clamp(m.Width, m.Height)
+				return m
+			}
+			return msg
+		}),
+	)
+	reg := &session{quit: cancel}
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		fmt.Fprintln(sess.Stderr(), "sitrep: the server is shutting down; reconnect in a moment")
+		return 1
+	}
+	s.programs[reg] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.programs, reg)
+		s.mu.Unlock()
+	}()
+
+	go func() {
+		tick := time.NewTicker(min(time.Minute, s.cfg.IdleTimeout/4+time.Second))
+		defer tick.Stop()
+		for {
+			select {
+			case <-pctx.Done():
+				return
+			case win, ok := <-winCh:
+				if !ok {
+					winCh = nil
+					continue
+				}
+				cw, ch := s.clamp(win.Width, win.Height)
+				p.Send(tea.WindowSizeMsg{Width: cw, Height: ch})
+			case now := <-tick.C:
+				if in.idleFor(now) > s.cfg.IdleTimeout {
+					reg.mu.Lock()
+					reg.why = fmt.Sprintf("no keyboard input for %s; the session ended", s.cfg.IdleTimeout)
+					reg.mu.Unlock()
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	_, err := p.Run()
+	if why := reg.reason(); why != "" {
+		fmt.Fprintf(sess, "\r\nsitrep: %s\r\n", why)
+	} else if ctx.Err() == context.DeadlineExceeded {
+		fmt.Fprintf(sess, "\r\nsitrep: the session reached its maximum time of %s\r\n", s.cfg.MaxSessionTime)
+	}
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) && pctx.Err() == nil {
+		// A panic inside the program: Bubble Tea recovered it and restored
+		// the terminal; the server lives on.
+		s.cfg.Log.Error("console ended with an error", "user", actor.Name, "addr", actor.Source, "err", err)
+		return 70
+	}
+	return 0
+}
+
+func (s *Server) clamp(w, h int) (int, int) {
+	return max(1, min(w, s.cfg.MaxWidth)), max(1, min(h, s.cfg.MaxHeight))
+}
