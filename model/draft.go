@@ -30,11 +30,10 @@ func Draft(i *Incident, p Policy, now time.Time) string {
 	ts := func(t time.Time) string { return t.In(loc).Format("Monday 2 January 2006 15:04 MST") }
 
 	fmt.Fprintf(&b, "# Personal data breach notification — %s\n\n", i.Ref())
+	// A follow-up once every affected customer has had the initial one.
 	status := "Initial notification"
-	for _, n := range i.Notifications {
-		if !n.FollowUp {
-			status = "Follow-up notification"
-		}
+	if !i.NotifiedAt().IsZero() {
+		status = "Follow-up notification"
 	}
 	fmt.Fprintf(&b, "%s under Article 33 GDPR and our Data Processing Agreement. Draft prepared %s.\n\n", status, ts(now))
 	recipients := "each affected controller"

@@ -126,6 +126,9 @@ func Authorize(role Role, a Action) error {
 	return Errorf("a %s cannot %s; only %s can", role, info.verb, who)
 }
 
+// MinRole is the least role that may take an action.
+func MinRole(a Action) Role { return actionInfo[a].min }
+
 // Actor is who does something and from where; it goes into every event.
 type Actor struct {
 	Name   string

@@ -46,7 +46,7 @@ func (m *Model) done(msg doneMsg) tea.Cmd {
 	if msg.declared && msg.id != 0 {
 		m.board.sel = msg.id
 	}
-	m.setFlash(strings.ToUpper(msg.text[:1])+msg.text[1:]+".", false)
+	m.setFlash(msg.text, false)
 	return nil
 }
 
@@ -240,9 +240,10 @@ func (m *Model) notifyForm(inc *model.Incident) *form {
 			{"follow-up", "follow-up", "Further information, in phases (Art. 33(4))."}}, "initial"),
 		textField("at", "Sent at", "now", func(v string) error { _, err := model.ParseTime(v, now); return err }).withHint("RFC 3339, now, or -30m"),
 	}, submit: func(v values) tea.Cmd {
+		f := m.form
 		at, err := model.ParseTime(v["at"], m.o.Clock.Now())
 		if err != nil {
-			return func() tea.Msg { return doneMsg{err: err, form: m.form} }
+			return func() tea.Msg { return doneMsg{err: err, form: f} }
 		}
 		in := store.NotifyInput{Customer: v["customer"], Channel: v["channel"], SentAt: at, FollowUp: v["kind"] == "follow-up"}
 		return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
@@ -368,11 +369,12 @@ func (m *Model) awareForm(inc *model.Incident) *form {
 		}
 		return text, nil
 	}, submit: func(v values) tea.Cmd {
+		f := m.form
 		at, err := model.ParseTime(v["at"], m.o.Clock.Now())
 		if err != nil {
-			return func() tea.Msg { return doneMsg{err: err, form: m.form} }
+			return func() tea.Msg { return doneMsg{err: err, form: f} }
 		}
-		return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+		return m.write(f, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
 			return st.SetAware(c, a, id, at)
 		})
 	}}

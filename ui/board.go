@@ -137,15 +137,22 @@ func (m *Model) boardView() string {
 		b.WriteString(m.st.Dim.Render("No active incidents. Press n to declare one."))
 		b.WriteString("\n")
 	default:
-		lines := make([]string, len(m.rows))
-		pol := m.policy()
-		for i, inc := range m.rows {
-			lines[i] = m.boardRow(cols, inc, pol, w, i == m.board.cursor)
+		// Only the rows on screen are drawn: a board of a thousand costs
+		// what a screenful costs.
+		off := m.board.offset
+		if m.board.cursor < off {
+			off = m.board.cursor
 		}
-		vis, off := window(lines, m.board.cursor, m.board.offset, avail)
+		if n := max(1, avail); m.board.cursor >= off+n {
+			off = m.board.cursor - n + 1
+		}
+		off = max(0, min(off, len(m.rows)-max(1, avail)))
 		m.board.offset = off
-		b.WriteString(strings.Join(vis, "\n"))
-		b.WriteString("\n")
+		pol := m.policy()
+		for i := off; i < min(len(m.rows), off+max(1, avail)); i++ {
+			b.WriteString(m.boardRow(cols, m.rows[i], pol, w, i == m.board.cursor))
+			b.WriteString("\n")
+		}
 	}
 	body := fit(b.String(), w, h-1)
 	return body + "\n" + m.footer(w, m.keys.boardHelp()[1].keys)
@@ -249,7 +256,11 @@ func (c columns) cells(ref, sev, title, status, ic, check, due, breach, source, 
 }
 
 func (c columns) header() string {
-	return c.cells("REF", "SV", "TITLE", "STATUS", "COMMANDER", "LIST", "NEXT DEADLINE", "BREACH", "SOURCE", "CUSTOMERS")
+	ic := "COMMANDER"
+	if c.ic < len(ic) {
+		ic = "IC"
+	}
+	return c.cells("REF", "SV", "TITLE", "STATUS", ic, "LIST", "NEXT DEADLINE", "BREACH", "SOURCE", "CUSTOMERS")
 }
 
 // statusLabel shortens the longest status on narrow screens.

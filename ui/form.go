@@ -39,7 +39,7 @@ type field struct {
 func textField(key, label, value string, check func(string) error) *field {
 	in := textinput.New()
 	in.Prompt = ""
-	in.SetValue(value)
+	in.SetValue(model.SanitizeLine(value))
 	in.CharLimit = 4000
 	return &field{key: key, label: label, kind: fieldText, in: in, check: check}
 }
@@ -52,7 +52,7 @@ func areaField(key, label, value string, check func(string) error) *field {
 	a.SetHeight(5)
 	// enter moves on, as in every form; a new line is ctrl+j or alt+enter.
 	a.KeyMap.InsertNewline.SetKeys("ctrl+j", "alt+enter")
-	a.SetValue(value)
+	a.SetValue(model.Sanitize(value))
 	return &field{key: key, label: label, kind: fieldArea, area: a, check: check}
 }
 
@@ -354,7 +354,7 @@ func wrap(s string, w int) []string {
 	if w < 10 {
 		w = 10
 	}
-	return strings.Split(lipgloss.Wrap(s, w, " "), "\n")
+	return strings.Split(lipgloss.Wrap(untab(s), w, " "), "\n")
 }
 
 // confirm is a yes/no question before a consequential write.

@@ -11,9 +11,9 @@ import (
 	"sitrep/store"
 )
 
-// Snapshot is what every screen of a process shows: the board, the users
-// (for the commander picker) and who is online. It is immutable; a change
-// makes a new one.
+// Snapshot is what every screen of a process shows: the board (its
+// incidents most urgent first), the users (for the commander picker) and
+// who is online. It is immutable; a change makes a new one.
 type Snapshot struct {
 	Board  *store.Board
 	Users  []model.User
@@ -75,6 +75,9 @@ func (h *Hub) load(ctx context.Context) error {
 	b, err := h.st.LoadBoard(ctx)
 	var users []model.User
 	if err == nil {
+		// Sorted once here for every program: the order depends on due
+		// times only, which do not move with the clock.
+		model.SortByUrgency(b.Incidents, b.Policy, b.LoadedAt)
 		users, err = h.st.Users(ctx)
 	}
 	h.mu.Lock()

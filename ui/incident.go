@@ -89,13 +89,13 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 		s.cursor[s.tab] = max(0, s.cursor[s.tab]-1)
 		return nil
 	case key.Matches(msg, k.Down.Binding):
-		s.cursor[s.tab]++ // clamped when drawn
+		s.cursor[s.tab] = m.clampRow(s.cursor[s.tab] + 1)
 		return nil
 	case key.Matches(msg, k.Top.Binding):
 		s.cursor[s.tab] = 0
 		return nil
 	case key.Matches(msg, k.Bottom.Binding):
-		s.cursor[s.tab] = 1 << 30
+		s.cursor[s.tab] = m.clampRow(1 << 30)
 		return nil
 	}
 	inc := s.inc
@@ -146,6 +146,23 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	return m.incidentAction(msg, inc)
+}
+
+// clampRow keeps a tab's cursor on a row that exists: an item on the
+// Checklist and Review tabs; the scrolling tabs clamp when drawn.
+func (m *Model) clampRow(i int) int {
+	inc := m.inc.inc
+	if inc == nil {
+		return 0
+	}
+	n := 1 << 30
+	switch m.inc.tab {
+	case tabChecklist:
+		n = len(inc.Checklist)
+	case tabReview:
+		n = len(reviewSections) + len(inc.Review.Actions)
+	}
+	return max(0, min(i, n-1))
 }
 
 // checklistKey works the selected checklist item: space toggles done, x
@@ -573,7 +590,7 @@ func (m *Model) pagerKey(msg tea.KeyPressMsg) tea.Cmd {
 	case "G", "end":
 		p.top = len(p.lines)
 	}
-	p.top = max(0, min(p.top, len(p.lines)-max(1, m.height-2)))
+	p.top = max(0, min(p.top, len(p.lines)-max(1, m.height-3)))
 	return nil
 }
 
@@ -581,37 +598,79 @@ func (m *Model) pagerView() string {
 	w, h := max(m.width, 20), max(m.height, 6)
 	p := m.pager
 	var b strings.Builder
+	b.WriteString(m.header(w) + "\n")
 	b.WriteString(m.st.Title.Render(clip(p.title, w)) + "\n")
-	end := min(len(p.lines), p.top+h-2)
+	end := min(len(p.lines), p.top+h-3)
 	for _, l := range p.lines[min(p.top, end):end] {
 		b.WriteString(clip(l, w) + "\n")
 	}
 	return fit(b.String(), w, h-1) + "\n" + m.st.Dim.Render(clip(fmt.Sprintf("%d–%d of %d lines · j/k scroll · space page · esc back", p.top+1, end, len(p.lines)), w))
 }
 
-// helpView lists every key of the page it was opened from; keys the
-// actor's role forbids are struck through with who may use them.
+// helpView lists every key of the page it was opened from. Keys the
+// actor's role forbids are struck through, with the model's refusal when
+// one column fits the screen, or who may use them when the groups must be
+// laid out in columns.
 func (m *Model) helpView() string {
 	w, h := max(m.width, 20), max(m.height, 6)
 	groups := m.keys.boardHelp()
 	if m.back == pageIncident {
 		groups = m.keys.incidentHelp()
 	}
-	var b strings.Builder
-	b.WriteString(m.st.Title.Render("Keys") + m.st.Dim.Render(fmt.Sprintf("   you are %s (%s)", model.SanitizeLine(m.o.Actor.Name), m.o.Actor.Role)) + "\n")
-	for _, g := range groups {
-		b.WriteString("\n" + m.st.Header.Render(g.title) + "\n")
-		for _, k := range g.keys {
-			hk := k.Help()
-			line := "  " + m.st.Key.Render(cell(hk.Key, 11)) + hk.Desc
-			if k.act != "" {
-				if err := model.Authorize(m.o.Actor.Role, k.act); err != nil {
-					line = "  " + m.st.KeyOff.Render(cell(hk.Key, 11)+hk.Desc) + m.st.Dim.Render("  — "+err.Error())
+	head := []string{m.header(w), m.st.Title.Render("Keys") + m.st.Dim.Render(fmt.Sprintf("   you are %s (%s)", model.SanitizeLine(m.o.Actor.Name), m.o.Actor.Role))}
+	foot := m.st.Dim.Render("? or esc closes this help")
+	line := func(k binding, full bool) string {
+		hk := k.Help()
+		if k.act != "" {
+			if err := model.Authorize(m.o.Actor.Role, k.act); err != nil {
+				note := "  — " + err.Error()
+				if !full {
+					note = " (" + string(model.MinRole(k.act)) + "+)"
 				}
+				return "  " + m.st.KeyOff.Render(cell(hk.Key, 11)+hk.Desc) + m.st.Dim.Render(note)
 			}
-			b.WriteString(clip(line, w) + "\n")
+		}
+		return "  " + m.st.Key.Render(cell(hk.Key, 11)) + hk.Desc
+	}
+	var one []string
+	for _, g := range groups {
+		one = append(one, "", m.st.Header.Render(g.title))
+		for _, k := range g.keys {
+			one = append(one, clip(line(k, true), w))
 		}
 	}
-	b.WriteString("\n" + m.st.Dim.Render("? or esc closes this help"))
-	return fit(b.String(), w, h)
+	avail := h - len(head) - 2
+	if len(one) <= avail {
+		return fit(strings.Join(append(append(head, one...), "", foot), "\n"), w, h)
+	}
+	// Columns: groups packed top to bottom, left to right.
+	var cols [][]string
+	var cur []string
+	for _, g := range groups {
+		block := []string{m.st.Header.Render(g.title)}
+		for _, k := range g.keys {
+			block = append(block, line(k, false))
+		}
+		if len(cur) > 0 && len(cur)+1+len(block) > avail {
+			cols = append(cols, cur)
+			cur = nil
+		}
+		if len(cur) > 0 {
+			cur = append(cur, "")
+		}
+		cur = append(cur, block...)
+	}
+	cols = append(cols, cur)
+	colW := max(20, w/len(cols))
+	rows := make([]string, avail)
+	for _, c := range cols {
+		for i := range rows {
+			l := ""
+			if i < len(c) {
+				l = c[i]
+			}
+			rows[i] += cell(l, colW)
+		}
+	}
+	return fit(strings.Join(append(append(head, append([]string{""}, rows...)...), foot), "\n"), w, h)
 }

@@ -13,10 +13,20 @@ func clip(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
+	s = untab(s)
 	if lipgloss.Width(s) <= w {
 		return s
 	}
 	return ansi.Truncate(s, w, "…")
+}
+
+// untab expands tabs, which users may type in multi-line text: a terminal
+// would move to the next tab stop, making the line wider than measured.
+func untab(s string) string {
+	if strings.Contains(s, "\t") {
+		return strings.ReplaceAll(s, "\t", "    ")
+	}
+	return s
 }
 
 // cell is clip padded with spaces to exactly w cells.

@@ -179,6 +179,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if msg.String() == "ctrl+c" {
 		return tea.Quit
 	}
+	m.flash = "" // a key press answers the last message; the action may set a new one
 	if m.ask != nil {
 		return m.confirmKey(msg)
 	}
@@ -247,8 +248,7 @@ func (m *Model) rebuildRows() {
 			rows = append(rows, inc)
 		}
 	}
-	model.SortByUrgency(rows, b.Policy, m.now)
-	m.rows = rows
+	m.rows = rows // in the snapshot's order: most urgent first
 	m.board.follow(rows)
 }
 
@@ -281,8 +281,17 @@ func (m *Model) allowed(b binding) bool {
 	return true
 }
 
+// setFlash shows one sentence in the footer, capitalised and ended.
 func (m *Model) setFlash(s string, isErr bool) {
-	m.flash, m.flashErr, m.flashAt = model.SanitizeLine(s), isErr, m.o.Clock.Now()
+	s = strings.TrimSpace(model.SanitizeLine(s))
+	if s != "" {
+		r := []rune(s)
+		s = strings.ToUpper(string(r[0])) + string(r[1:])
+		if !strings.HasSuffix(s, ".") {
+			s += "."
+		}
+	}
+	m.flash, m.flashErr, m.flashAt = s, isErr, m.o.Clock.Now()
 }
 
 // ctx bounds one write or load.
