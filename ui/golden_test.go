@@ -11,7 +11,18 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+// The -update flag may already be registered by a test dependency
+// (teatest's golden package registers the same name); share it then.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files")
+	}
+}
+
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // goldenScreen compares a rendered screen, stripped of colour and of
 // trailing spaces on each line, with testdata/golden/<name>.golden at the
@@ -26,7 +37,7 @@ func goldenScreen(t *testing.T, name, got string) {
 	got = strings.Join(lines, "\n") + "\n"
 
 	path := filepath.Join("..", "testdata", "golden", filepath.FromSlash(name)+".golden")
-	if *update {
+	if updating() {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatalf("golden %s: %v", name, err)
 		}
