@@ -138,7 +138,9 @@ func (s *Server) admit(ctx cssh.Context, c net.Conn) net.Conn {
 	return &countedConn{Conn: c, release: func() { s.conns.Add(-1) }}
 }
 
-// sessionRequest caps sessions per connection.
+// sessionRequest caps sessions open at once on one connection; handle
+// gives the slot back when its session ends (the session's context is the
+// connection's, so it cannot say when one session ends).
 func (s *Server) sessionRequest(sess cssh.Session, _ string) bool {
 	n, ok := sess.Context().Value(connKey{}).(*atomic.Int32)
 	if !ok {
@@ -148,11 +150,14 @@ func (s *Server) sessionRequest(sess cssh.Session, _ string) bool {
 		n.Add(-1)
 		return false
 	}
-	go func() {
-		<-sess.Context().Done()
-		n.Add(-1)
-	}()
 	return true
+}
+
+// endSession gives back the connection's session slot.
+func endSession(sess cssh.Session) {
+	if n, ok := sess.Context().Value(connKey{}).(*atomic.Int32); ok {
+		n.Add(-1)
+	}
 }
 
 // publicKey admits a key that belongs to a user. It decides nothing about

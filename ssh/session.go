@@ -43,6 +43,7 @@ func (p *session) reason() string {
 // panic anywhere inside, logs it and ends only that session.
 func (s *Server) handle(sess cssh.Session) {
 	start := time.Now()
+	defer endSession(sess)
 	addr := source(sess.RemoteAddr())
 	user := "-"
 	kind := "exec"

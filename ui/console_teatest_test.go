@@ -48,8 +48,16 @@ func TestConsoleTeatestFlow(t *testing.T) {
 		press(enter)
 	}
 	shows("Declared INC-")
-	// The new incident is selected when it arrives; open it and work it.
-	shows("Teatest flow incident")
+	// The new incident is selected once its snapshot reaches the program:
+	// wait for the hub to have it, then give the program a moment.
+	deadline := time.Now().Add(10 * time.Second)
+	for !snapshotHas(hub.Snapshot(), "Teatest flow incident") {
+		if time.Now().After(deadline) {
+			t.Fatal("the new incident never reached the hub")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
 	press(enter)
 	shows("Checklist")
 	tm.Type("a")
@@ -87,4 +95,16 @@ func TestConsoleTeatestFlow(t *testing.T) {
 	if inc.Title != "Teatest flow incident" || inc.Status != model.Acknowledged || inc.Progress.Done != 2 {
 		t.Errorf("incident %s %q %s progress %+v; want acknowledged with ack and scope done", inc.Ref(), inc.Title, inc.Status, inc.Progress)
 	}
+}
+
+func snapshotHas(s *Snapshot, title string) bool {
+	if s == nil || s.Board == nil {
+		return false
+	}
+	for _, inc := range s.Board.Incidents {
+		if inc.Title == title {
+			return true
+		}
+	}
+	return false
 }

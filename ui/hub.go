@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"sitrep/model"
 	"sitrep/store"
@@ -33,14 +34,15 @@ type Hub struct {
 	online map[string]int
 	closed bool
 
-	done chan struct{}
+	done     chan struct{}
+	presence chan struct{} // who is online changed; published at most once a second
 }
 
 // NewHub loads the first snapshot and follows the store's change feed until
 // ctx ends.
 func NewHub(ctx context.Context, st *store.Store) (*Hub, error) {
 	h := &Hub{st: st, subs: map[chan struct{}]struct{}{}, online: map[string]int{},
-		done: make(chan struct{})}
+		done: make(chan struct{}), presence: make(chan struct{}, 1)}
 	changes, cancel := st.Subscribe()
 	if err := h.load(ctx); err != nil {
 		cancel()
@@ -49,11 +51,24 @@ func NewHub(ctx context.Context, st *store.Store) (*Hub, error) {
 	go func() {
 		defer close(h.done)
 		defer cancel()
+		// Presence is shown in every header; when many sessions join at
+		// once, one redraw a second for all of them is plenty.
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				h.shutdown()
 				return
+			case <-tick.C:
+				select {
+				case <-h.presence:
+					h.mu.Lock()
+					h.refreshOnlineLocked()
+					h.mu.Unlock()
+				default:
+				}
+				continue
 			case _, ok := <-changes:
 				if !ok {
 					h.shutdown()
@@ -134,8 +149,8 @@ func (h *Hub) Subscribe() (<-chan struct{}, func()) {
 func (h *Hub) Join(name string) func() {
 	h.mu.Lock()
 	h.online[name]++
-	h.refreshOnlineLocked()
 	h.mu.Unlock()
+	h.presenceChanged()
 	var once sync.Once
 	return func() {
 		once.Do(func() {
@@ -143,9 +158,16 @@ func (h *Hub) Join(name string) func() {
 			if h.online[name]--; h.online[name] <= 0 {
 				delete(h.online, name)
 			}
-			h.refreshOnlineLocked()
 			h.mu.Unlock()
+			h.presenceChanged()
 		})
+	}
+}
+
+func (h *Hub) presenceChanged() {
+	select {
+	case h.presence <- struct{}{}:
+	default:
 	}
 }
 
