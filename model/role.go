@@ -123,7 +123,11 @@ func Authorize(role Role, a Action) error {
 		return nil
 	}
 	who := map[Role]string{Member: "members, admins and owners", Admin: "admins and owners", Owner: "owners"}[info.min]
-	return Errorf("a %s cannot %s; only %s can", role, info.verb, who)
+	article := "a"
+	if role == Admin || role == Owner {
+		article = "an"
+	}
+	return Errorf("%s %s cannot %s; only %s can", article, role, info.verb, who)
 }
 
 // MinRole is the least role that may take an action.

@@ -96,14 +96,18 @@ func (a *auditLimiter) allow(key string, now time.Time) bool {
 // idleInput records when the client last typed; the server's own redraws
 // do not count, so a dashboard left open does time out.
 type idleInput struct {
-	r    interface{ Read([]byte) (int, error) }
-	last atomic.Int64 // unix nanoseconds
+	r     interface{ Read([]byte) (int, error) }
+	last  atomic.Int64 // unix nanoseconds
+	onErr func()       // the input ended: the client closed the session
 }
 
 func (i *idleInput) Read(p []byte) (int, error) {
 	n, err := i.r.Read(p)
 	if n > 0 {
 		i.last.Store(time.Now().UnixNano())
+	}
+	if err != nil && i.onErr != nil {
+		i.onErr()
 	}
 	return n, err
 }

@@ -39,20 +39,33 @@ func HostKey(path string) ([]byte, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create host key directory: %w", err)
 	}
-	// O_EXCL: two servers starting at once must not write two keys.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return HostKey(path)
-	}
+	// Written whole to a temporary file, then linked into place: a server
+	// starting at the same moment either wins the link or reads a
+	// complete key, never a half-written one.
+	f, err := os.CreateTemp(filepath.Dir(path), ".host-key-*")
 	if err != nil {
+		return nil, fmt.Errorf("write host key: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
 		return nil, fmt.Errorf("write host key: %w", err)
 	}
 	if _, err := f.Write(b); err != nil {
 		f.Close()
-		os.Remove(path)
+		return nil, fmt.Errorf("write host key: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
 		return nil, fmt.Errorf("write host key: %w", err)
 	}
 	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("write host key: %w", err)
+	}
+	if err := os.Link(tmp, path); errors.Is(err, fs.ErrExist) {
+		return HostKey(path) // another server won; use its key
+	} else if err != nil {
 		return nil, fmt.Errorf("write host key: %w", err)
 	}
 	return b, nil

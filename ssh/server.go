@@ -88,12 +88,23 @@ type Server struct {
 	conns    atomic.Int64
 	sessions atomic.Int64
 
-	mu       sync.Mutex
-	programs map[*session]struct{}
-	closing  bool
+	mu        sync.Mutex
+	programs  map[*session]struct{}
+	listeners []net.Listener
+	closing   bool
 }
 
 type connKey struct{}
+
+// connState counts a connection's open sessions.
+type connState struct {
+	open    atomic.Int32
+	started atomic.Bool
+}
+
+// sessionlessTimeout drops a connection that authenticated but never
+// opened a session, so idle connections cannot hold the connection cap.
+const sessionlessTimeout = time.Minute
 
 // New builds a server; Serve starts it.
 func New(cfg Config) (*Server, error) {
@@ -113,7 +124,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("ssh server: %w", err)
 	}
 	srv.HandshakeTimeout = cfg.HandshakeTimeout
-	srv.MaxTimeout = cfg.MaxSessionTime
+	// No connection-wide MaxTimeout: it runs from the connection's start
+	// and would cut sessions short without saying why; each session has
+	// its own limit. (The library's IdleTimeout is not used either: with a
+	// handshake timeout it races on the connection's deadlines.) A
+	// connection that opens no session is dropped by admit's backstop.
 	srv.ConnCallback = s.admit
 	srv.SessionRequestCallback = s.sessionRequest
 	srv.Handler = s.handle
@@ -124,6 +139,9 @@ func New(cfg Config) (*Server, error) {
 // admit applies the per-address rate and the connection cap before the
 // handshake.
 func (s *Server) admit(ctx cssh.Context, c net.Conn) net.Conn {
+	if s.isClosing() {
+		return nil
+	}
 	ip := hostOf(c.RemoteAddr())
 	if !s.limiter.allow(ip, time.Now()) {
 		s.cfg.Log.Warn("connection refused: rate limit", "addr", c.RemoteAddr().String())
@@ -134,29 +152,37 @@ func (s *Server) admit(ctx cssh.Context, c net.Conn) net.Conn {
 		s.cfg.Log.Warn("connection refused: at the connection limit", "addr", c.RemoteAddr().String(), "limit", s.cfg.MaxSessions)
 		return nil
 	}
-	ctx.SetValue(connKey{}, new(atomic.Int32))
-	return &countedConn{Conn: c, release: func() { s.conns.Add(-1) }}
+	st := new(connState)
+	ctx.SetValue(connKey{}, st)
+	cc := &countedConn{Conn: c, release: func() { s.conns.Add(-1) }}
+	time.AfterFunc(sessionlessTimeout, func() {
+		if !st.started.Load() {
+			cc.Close()
+		}
+	})
+	return cc
 }
 
 // sessionRequest caps sessions open at once on one connection; handle
 // gives the slot back when its session ends (the session's context is the
 // connection's, so it cannot say when one session ends).
 func (s *Server) sessionRequest(sess cssh.Session, _ string) bool {
-	n, ok := sess.Context().Value(connKey{}).(*atomic.Int32)
+	st, ok := sess.Context().Value(connKey{}).(*connState)
 	if !ok {
 		return false
 	}
-	if n.Add(1) > int32(s.cfg.MaxConnSessions) {
-		n.Add(-1)
+	if st.open.Add(1) > int32(s.cfg.MaxConnSessions) {
+		st.open.Add(-1)
 		return false
 	}
+	st.started.Store(true)
 	return true
 }
 
 // endSession gives back the connection's session slot.
 func endSession(sess cssh.Session) {
-	if n, ok := sess.Context().Value(connKey{}).(*atomic.Int32); ok {
-		n.Add(-1)
+	if st, ok := sess.Context().Value(connKey{}).(*connState); ok {
+		st.open.Add(-1)
 	}
 }
 
@@ -188,11 +214,25 @@ func (s *Server) publicKey(ctx cssh.Context, key cssh.PublicKey) bool {
 
 // Serve accepts connections on l until Shutdown.
 func (s *Server) Serve(l net.Listener) error {
-	err := s.srv.Serve(l)
-	if errors.Is(err, cssh.ErrServerClosed) {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		l.Close()
 		return nil
 	}
+	s.listeners = append(s.listeners, l)
+	s.mu.Unlock()
+	err := s.srv.Serve(l)
+	if errors.Is(err, cssh.ErrServerClosed) || s.isClosing() {
+		return nil // closed by Shutdown, perhaps before Serve was listening
+	}
 	return err
+}
+
+func (s *Server) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
 }
 
 // Shutdown tells every console session that the server is stopping, ends
@@ -202,6 +242,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.closing = true
 	for p := range s.programs {
 		p.stop()
+	}
+	// Close the listeners here too: a Shutdown that comes before the
+	// library registered one would otherwise leave it accepting.
+	for _, l := range s.listeners {
+		l.Close()
 	}
 	s.mu.Unlock()
 	err := s.srv.Shutdown(ctx)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -62,6 +63,11 @@ func (s *Server) handle(sess cssh.Session) {
 	}
 	defer s.sessions.Add(-1)
 
+	if s.isClosing() {
+		fmt.Fprintln(sess.Stderr(), "sitrep: the server is shutting down; reconnect in a moment")
+		sess.Exit(1)
+		return
+	}
 	u, fp, err := s.identify(sess)
 	if err != nil {
 		s.cfg.Log.Warn("session refused", "addr", addr, "err", err)
@@ -123,7 +129,11 @@ func (s *Server) identify(sess cssh.Session) (model.User, string, error) {
 func (s *Server) program(ctx context.Context, sess cssh.Session, actor model.Actor, wall bool) int {
 	pty, winCh, _ := sess.Pty()
 	w, h := s.clamp(pty.Window.Width, pty.Window.Height)
-	in := &idleInput{r: sess}
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// The client closing its input ends the program: the session's own
+	// end, which the connection's context does not tell.
+	in := &idleInput{r: sess, onErr: cancel}
 	in.last.Store(time.Now().UnixNano())
 	envs := append(sess.Environ(), "TERM="+pty.Term)
 
@@ -140,8 +150,6 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, actor model.Act
 	}
 	defer closeProg()
 
-	pctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	p := tea.NewProgram(prog,
 		tea.WithContext(pctx),
 		tea.WithInput(in),
@@ -176,6 +184,41 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, actor model.Act
 		s.mu.Unlock()
 	}()
 
+	// Window changes are drained for the whole session, whatever the
+	// program is doing (an undrained channel stalls the connection), and
+	// only the newest size is handed on, without blocking the drain.
+	var size atomic.Value
+	resized := make(chan struct{}, 1)
+	sessionDone := make(chan struct{})
+	defer close(sessionDone)
+	go func() {
+		for {
+			select {
+			case <-sessionDone:
+				return
+			case win, ok := <-winCh:
+				if !ok {
+					return
+				}
+				cw, ch := s.clamp(win.Width, win.Height)
+				size.Store(tea.WindowSizeMsg{Width: cw, Height: ch})
+				select {
+				case resized <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}()
+	go func() {
+		for {
+			select {
+			case <-pctx.Done():
+				return
+			case <-resized:
+				p.Send(size.Load().(tea.WindowSizeMsg))
+			}
+		}
+	}()
 	go func() {
 		tick := time.NewTicker(min(time.Minute, s.cfg.IdleTimeout/4+time.Second))
 		defer tick.Stop()
@@ -183,13 +226,6 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, actor model.Act
 			select {
 			case <-pctx.Done():
 				return
-			case win, ok := <-winCh:
-				if !ok {
-					winCh = nil
-					continue
-				}
-				cw, ch := s.clamp(win.Width, win.Height)
-				p.Send(tea.WindowSizeMsg{Width: cw, Height: ch})
 			case now := <-tick.C:
 				if in.idleFor(now) > s.cfg.IdleTimeout {
 					reg.mu.Lock()
