@@ -103,6 +103,20 @@ func (e Event) Text() string {
 		return "changed the policy: " + g("changes")
 	case EvBackup:
 		return "took a backup to " + g("path")
+	case "exercise_new":
+		return fmt.Sprintf("created the exercise %q: %s injects from %s", g("title"), g("injects"), g("start"))
+	case "exercise_start":
+		return fmt.Sprintf("started the exercise clock at %s×", g("speed"))
+	case "exercise_pause":
+		return "paused the exercise clock"
+	case "exercise_resume":
+		return "resumed the exercise clock"
+	case "exercise_speed":
+		return fmt.Sprintf("set the exercise clock to %s×", g("speed"))
+	case "exercise_next":
+		return "jumped the exercise clock to the next inject"
+	case "message":
+		return "message: " + g("text")
 	}
 	keys := make([]string, 0, len(d))
 	for k, v := range d {

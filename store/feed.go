@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -118,6 +119,10 @@ func (s *Store) pollDataVersion() {
 			// The first read also signals: a commit between Subscribe and
 			// this read would otherwise go unseen. A spare reload is cheap.
 			if v != last {
+				// Another process may have moved the exercise clock.
+				if err := s.loadSim(ctx); err != nil && ctx.Err() == nil {
+					slog.Warn("reload exercise clock", "err", err)
+				}
 				s.feed.Publish()
 			}
 			last = v

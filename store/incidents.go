@@ -13,48 +13,50 @@ import (
 
 // Declare records a new incident with the policy's checklist and returns it.
 func (s *Store) Declare(ctx context.Context, actor model.Actor, d model.Declaration) (*model.Incident, error) {
-	var id int64
-	_, err := s.write(ctx, actor, model.ActDeclare, func(w *wtx) (model.Event, error) {
-		if err := d.Validate(w.now); err != nil {
-			return model.Event{}, err
-		}
-		pol, err := w.policy()
-		if err != nil {
-			return model.Event{}, err
-		}
-		det, aware := d.DetectedAt.UTC().Truncate(time.Second), d.AwareAt.UTC().Truncate(time.Second)
-		customers, err := json.Marshal(d.Customers)
-		if err != nil {
-			return model.Event{}, err
-		}
-		res, err := w.tx.ExecContext(w.ctx, `INSERT INTO incidents (title, summary, severity, status, source, breach,
-			availability, customers, detected_at, aware_at, created_at, updated_at) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)`,
-			d.Title, d.Summary, d.Severity, d.Source, d.Breach, d.Availability, string(customers), det.Unix(), aware.Unix(), w.now.Unix(), w.now.Unix())
-		if err != nil {
-			return model.Event{}, fmt.Errorf("declare: %w", err)
-		}
-		if id, err = res.LastInsertId(); err != nil {
-			return model.Event{}, fmt.Errorf("declare: %w", err)
-		}
-		inc := &model.Incident{ID: id}
-		for i, it := range pol.Checklist {
-			if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO checklist (incident_id, position, key, item, state) VALUES (?, ?, ?, ?, 'todo')",
-				id, i, it.Key, it.Item); err != nil {
-				return model.Event{}, fmt.Errorf("declare: checklist: %w", err)
-			}
-		}
-		if err := w.recount(inc); err != nil {
-			return model.Event{}, err
-		}
-		return w.event(inc, string(model.ActDeclare), map[string]string{
-			"title": d.Title, "severity": string(d.Severity), "source": string(d.Source), "breach": string(d.Breach),
-			"customers": strings.Join(d.Customers, ", "), "detected_at": fmtTime(det), "aware_at": fmtTime(aware),
-		}), nil
-	})
+	ev, err := s.write(ctx, actor, model.ActDeclare, func(w *wtx) (model.Event, error) { return w.declare(d) })
 	if err != nil {
 		return nil, err
 	}
-	return s.Incident(ctx, id)
+	return s.Incident(ctx, ev.IncidentID)
+}
+
+func (w *wtx) declare(d model.Declaration) (model.Event, error) {
+	if err := d.Validate(w.now); err != nil {
+		return model.Event{}, err
+	}
+	pol, err := w.policy()
+	if err != nil {
+		return model.Event{}, err
+	}
+	det, aware := d.DetectedAt.UTC().Truncate(time.Second), d.AwareAt.UTC().Truncate(time.Second)
+	customers, err := json.Marshal(d.Customers)
+	if err != nil {
+		return model.Event{}, err
+	}
+	res, err := w.tx.ExecContext(w.ctx, `INSERT INTO incidents (title, summary, severity, status, source, breach,
+		availability, customers, detected_at, aware_at, created_at, updated_at) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.Title, d.Summary, d.Severity, d.Source, d.Breach, d.Availability, string(customers), det.Unix(), aware.Unix(), w.now.Unix(), w.now.Unix())
+	if err != nil {
+		return model.Event{}, fmt.Errorf("declare: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return model.Event{}, fmt.Errorf("declare: %w", err)
+	}
+	inc := &model.Incident{ID: id}
+	for i, it := range pol.Checklist {
+		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO checklist (incident_id, position, key, item, state) VALUES (?, ?, ?, ?, 'todo')",
+			id, i, it.Key, it.Item); err != nil {
+			return model.Event{}, fmt.Errorf("declare: checklist: %w", err)
+		}
+	}
+	if err := w.recount(inc); err != nil {
+		return model.Event{}, err
+	}
+	return w.event(inc, string(model.ActDeclare), map[string]string{
+		"title": d.Title, "severity": string(d.Severity), "source": string(d.Source), "breach": string(d.Breach),
+		"customers": strings.Join(d.Customers, ", "), "detected_at": fmtTime(det), "aware_at": fmtTime(aware),
+	}), nil
 }
 
 func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -198,68 +200,70 @@ func (s *Store) SetSeverity(ctx context.Context, actor model.Actor, id int64, se
 // SetBreach records what is known about a breach. When the notify clock
 // stops or starts applying, the event says so.
 func (s *Store) SetBreach(ctx context.Context, actor model.Actor, id int64, f model.BreachFacts) (model.Event, error) {
-	return s.write(ctx, actor, model.ActBreach, func(w *wtx) (model.Event, error) {
-		if err := f.Validate(); err != nil {
-			return model.Event{}, err
-		}
-		inc, err := w.loadOpen(id, "breach facts")
-		if err != nil {
-			return model.Event{}, err
-		}
-		pol, err := w.policy()
-		if err != nil {
-			return model.Event{}, err
-		}
-		before, _ := model.Find(pol.Deadlines(inc, w.now), model.KindNotify)
-		var changes []string
-		data := map[string]string{}
-		if f.Breach != nil && *f.Breach != inc.Breach {
-			changes = append(changes, fmt.Sprintf("breach %s (was %s)", *f.Breach, inc.Breach))
-			data["breach"], data["breach_was"] = string(*f.Breach), string(inc.Breach)
-			inc.Breach = *f.Breach
-		}
-		if f.Subjects != nil && (inc.SubjectsApprox == nil || *inc.SubjectsApprox != *f.Subjects) {
-			changes = append(changes, fmt.Sprintf("approx. %d data subjects", *f.Subjects))
-			data["subjects_approx"] = strconv.FormatInt(*f.Subjects, 10)
-			inc.SubjectsApprox = f.Subjects
-		}
-		if f.Records != nil && (inc.RecordsApprox == nil || *inc.RecordsApprox != *f.Records) {
-			changes = append(changes, fmt.Sprintf("approx. %d records", *f.Records))
-			data["records_approx"] = strconv.FormatInt(*f.Records, 10)
-			inc.RecordsApprox = f.Records
-		}
-		if added := addNames(&inc.DataCategories, f.Categories); len(added) > 0 {
-			changes = append(changes, "categories "+strings.Join(added, ", "))
-			data["categories_added"] = strings.Join(added, ", ")
-		}
-		addedCustomers := addNames(&inc.Customers, f.Customers)
-		if len(addedCustomers) > 0 {
-			changes = append(changes, "customers "+strings.Join(addedCustomers, ", "))
-			data["customers_added"] = strings.Join(addedCustomers, ", ")
-		}
-		if f.Consequences != nil && *f.Consequences != inc.Consequences {
-			changes = append(changes, "likely consequences")
-			data["consequences"] = *f.Consequences
-			inc.Consequences = *f.Consequences
-		}
-		if len(changes) == 0 {
-			return model.Event{}, model.Errorf("%s already records these breach facts; nothing changed", inc.Ref())
-		}
-		after, _ := model.Find(pol.Deadlines(inc, w.now), model.KindNotify)
-		switch {
-		case before.State != model.NA && after.State == model.NA:
-			changes = append(changes, "the notify deadline no longer applies (n/a)")
-			data["notify"] = "n/a"
-		case before.State == model.NA && after.State != model.NA:
-			changes = append(changes, "the notify deadline applies again, due "+fmtTime(after.DueAt))
-			data["notify"] = "due " + fmtTime(after.DueAt)
-		}
-		if err := w.save(inc); err != nil {
-			return model.Event{}, err
-		}
-		data["changes"] = strings.Join(changes, "; ")
-		return w.event(inc, string(model.ActBreach), data), nil
-	})
+	return s.write(ctx, actor, model.ActBreach, func(w *wtx) (model.Event, error) { return w.setBreach(id, f) })
+}
+
+func (w *wtx) setBreach(id int64, f model.BreachFacts) (model.Event, error) {
+	if err := f.Validate(); err != nil {
+		return model.Event{}, err
+	}
+	inc, err := w.loadOpen(id, "breach facts")
+	if err != nil {
+		return model.Event{}, err
+	}
+	pol, err := w.policy()
+	if err != nil {
+		return model.Event{}, err
+	}
+	before, _ := model.Find(pol.Deadlines(inc, w.now), model.KindNotify)
+	var changes []string
+	data := map[string]string{}
+	if f.Breach != nil && *f.Breach != inc.Breach {
+		changes = append(changes, fmt.Sprintf("breach %s (was %s)", *f.Breach, inc.Breach))
+		data["breach"], data["breach_was"] = string(*f.Breach), string(inc.Breach)
+		inc.Breach = *f.Breach
+	}
+	if f.Subjects != nil && (inc.SubjectsApprox == nil || *inc.SubjectsApprox != *f.Subjects) {
+		changes = append(changes, fmt.Sprintf("approx. %d data subjects", *f.Subjects))
+		data["subjects_approx"] = strconv.FormatInt(*f.Subjects, 10)
+		inc.SubjectsApprox = f.Subjects
+	}
+	if f.Records != nil && (inc.RecordsApprox == nil || *inc.RecordsApprox != *f.Records) {
+		changes = append(changes, fmt.Sprintf("approx. %d records", *f.Records))
+		data["records_approx"] = strconv.FormatInt(*f.Records, 10)
+		inc.RecordsApprox = f.Records
+	}
+	if added := addNames(&inc.DataCategories, f.Categories); len(added) > 0 {
+		changes = append(changes, "categories "+strings.Join(added, ", "))
+		data["categories_added"] = strings.Join(added, ", ")
+	}
+	addedCustomers := addNames(&inc.Customers, f.Customers)
+	if len(addedCustomers) > 0 {
+		changes = append(changes, "customers "+strings.Join(addedCustomers, ", "))
+		data["customers_added"] = strings.Join(addedCustomers, ", ")
+	}
+	if f.Consequences != nil && *f.Consequences != inc.Consequences {
+		changes = append(changes, "likely consequences")
+		data["consequences"] = *f.Consequences
+		inc.Consequences = *f.Consequences
+	}
+	if len(changes) == 0 {
+		return model.Event{}, model.Errorf("%s already records these breach facts; nothing changed", inc.Ref())
+	}
+	after, _ := model.Find(pol.Deadlines(inc, w.now), model.KindNotify)
+	switch {
+	case before.State != model.NA && after.State == model.NA:
+		changes = append(changes, "the notify deadline no longer applies (n/a)")
+		data["notify"] = "n/a"
+	case before.State == model.NA && after.State != model.NA:
+		changes = append(changes, "the notify deadline applies again, due "+fmtTime(after.DueAt))
+		data["notify"] = "due " + fmtTime(after.DueAt)
+	}
+	if err := w.save(inc); err != nil {
+		return model.Event{}, err
+	}
+	data["changes"] = strings.Join(changes, "; ")
+	return w.event(inc, string(model.ActBreach), data), nil
 }
 
 // addNames appends the names not yet in list (ignoring case) and returns them.
@@ -379,20 +383,22 @@ func (s *Store) AddChecklistItem(ctx context.Context, actor model.Actor, id int6
 
 // Note adds a free-text note to the timeline.
 func (s *Store) Note(ctx context.Context, actor model.Actor, id int64, text string) (model.Event, error) {
-	return s.write(ctx, actor, model.ActNote, func(w *wtx) (model.Event, error) {
-		text, err := model.CleanText("note", text, model.MultiLine, 1, model.MaxNote)
-		if err != nil {
-			return model.Event{}, err
-		}
-		inc, err := w.load(id)
-		if err != nil {
-			return model.Event{}, err
-		}
-		if err := w.save(inc); err != nil {
-			return model.Event{}, err
-		}
-		return w.event(inc, string(model.ActNote), map[string]string{"text": text}), nil
-	})
+	return s.write(ctx, actor, model.ActNote, func(w *wtx) (model.Event, error) { return w.note(id, text) })
+}
+
+func (w *wtx) note(id int64, text string) (model.Event, error) {
+	text, err := model.CleanText("note", text, model.MultiLine, 1, model.MaxNote)
+	if err != nil {
+		return model.Event{}, err
+	}
+	inc, err := w.load(id)
+	if err != nil {
+		return model.Event{}, err
+	}
+	if err := w.save(inc); err != nil {
+		return model.Event{}, err
+	}
+	return w.event(inc, string(model.ActNote), map[string]string{"text": text}), nil
 }
 
 // NotifyInput records a controller notification that was sent.

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"sitrep/model"
@@ -35,11 +36,15 @@ var migrationFS embed.FS
 // goroutines; several processes may open the same file.
 type Store struct {
 	path  string
-	dsn   string  // file URI without parameters
-	w     *sql.DB // one connection, BEGIN IMMEDIATE
-	r     *sql.DB // query_only readers
-	clock model.Clock
+	dsn   string      // file URI without parameters
+	w     *sql.DB     // one connection, BEGIN IMMEDIATE
+	r     *sql.DB     // query_only readers
+	clock model.Clock // the real clock (or a test's)
 	feed  *Feed
+	// sim is the exercise's simulated clock, nil on a live database; kept
+	// current by every write and by the change poller, so asking the time
+	// never queries.
+	sim atomic.Pointer[model.SimClock]
 
 	pollOnce  sync.Once
 	closeOnce sync.Once
@@ -116,17 +121,33 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		s.r.Close()
 		return nil, err
 	}
+	if err := s.loadSim(ctx); err != nil {
+		s.w.Close()
+		s.r.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
 // Path is the absolute path of the database file.
 func (s *Store) Path() string { return s.path }
 
-// Clock is the clock the store stamps writes with.
-func (s *Store) Clock() model.Clock { return s.clock }
+// Clock is the time of this database: the real clock, or on an exercise
+// database the simulated one every process on it agrees on.
+func (s *Store) Clock() model.Clock { return storeClock{s} }
+
+type storeClock struct{ s *Store }
+
+func (c storeClock) Now() time.Time {
+	real := c.s.clock.Now()
+	if sim := c.s.sim.Load(); sim != nil {
+		return sim.Now(real)
+	}
+	return real
+}
 
 // now is the write time, in whole seconds: what is shown is what is stored.
-func (s *Store) now() time.Time { return s.clock.Now().UTC().Truncate(time.Second) }
+func (s *Store) now() time.Time { return s.Clock().Now().UTC().Truncate(time.Second) }
 
 // Close stops the feed poller and closes the database.
 func (s *Store) Close() error {

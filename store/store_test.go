@@ -13,6 +13,9 @@ import (
 	"sitrep/store"
 )
 
+// schemaVersion is the number of embedded migrations.
+const schemaVersion = 2
+
 func userVersion(t *testing.T, path string) int {
 	t.Helper()
 	var v int
@@ -32,8 +35,8 @@ func TestOpenMigrates(t *testing.T) {
 	if st.Path() != path {
 		t.Errorf("Path() = %q; want %q", st.Path(), path)
 	}
-	if v := userVersion(t, path); v != 1 {
-		t.Errorf("user_version %d; want 1", v)
+	if v := userVersion(t, path); v != schemaVersion {
+		t.Errorf("user_version %d; want %d", v, schemaVersion)
 	}
 	var mode string
 	if err := rawDB(t, path).QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
@@ -58,7 +61,7 @@ func TestOpenMigrates(t *testing.T) {
 	if n := eventCount(t, st); n != 1 {
 		t.Errorf("%d events after reopening; want 1", n)
 	}
-	if v := userVersion(t, path); v != 1 {
+	if v := userVersion(t, path); v != schemaVersion {
 		t.Errorf("user_version %d after reopening", v)
 	}
 	var metas int
@@ -118,7 +121,7 @@ func TestOpenConcurrentlyOnNewFile(t *testing.T) {
 				t.Errorf("round %d: write through handle %d: %v", round, i, err)
 			}
 		}
-		if v := userVersion(t, path); v != 1 {
+		if v := userVersion(t, path); v != schemaVersion {
 			t.Errorf("round %d: user_version %d", round, v)
 		}
 		if n := eventCount(t, stores[0]); n != len(stores) {

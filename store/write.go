@@ -17,6 +17,9 @@ type wtx struct {
 	tx    *sql.Tx
 	now   time.Time
 	actor model.Actor
+	// simChanged is the exercise clock this write set, taken by the store
+	// once it commits.
+	simChanged *model.SimClock
 }
 
 // write runs one user action: it checks that the actor may take act, then
@@ -24,6 +27,12 @@ type wtx struct {
 // event describing it, which is appended in the same transaction. Either
 // both land or neither. Subscribers are told after the commit.
 func (s *Store) write(ctx context.Context, actor model.Actor, act model.Action, fn func(w *wtx) (model.Event, error)) (model.Event, error) {
+	return s.writeAt(ctx, actor, act, time.Time{}, fn)
+}
+
+// writeAt is write with the time the change is stamped with given (an
+// exercise inject carries its scheduled simulated time); zero means now.
+func (s *Store) writeAt(ctx context.Context, actor model.Actor, act model.Action, at time.Time, fn func(w *wtx) (model.Event, error)) (model.Event, error) {
 	if err := model.Authorize(actor.Role, act); err != nil {
 		return model.Event{}, err
 	}
@@ -35,7 +44,11 @@ func (s *Store) write(ctx context.Context, actor model.Actor, act model.Action, 
 		return model.Event{}, fmt.Errorf("begin write: %w", err)
 	}
 	defer tx.Rollback()
-	w := &wtx{ctx: ctx, tx: tx, now: s.now(), actor: actor}
+	now := s.now()
+	if !at.IsZero() {
+		now = at.UTC().Truncate(time.Second)
+	}
+	w := &wtx{ctx: ctx, tx: tx, now: now, actor: actor}
 	ev, err := fn(w)
 	if err != nil {
 		return model.Event{}, err
@@ -48,6 +61,9 @@ func (s *Store) write(ctx context.Context, actor model.Actor, act model.Action, 
 	}
 	if err := tx.Commit(); err != nil {
 		return model.Event{}, fmt.Errorf("commit %s: %w", ev.Action, err)
+	}
+	if w.simChanged != nil {
+		s.sim.Store(w.simChanged)
 	}
 	s.feed.Publish()
 	return ev, nil

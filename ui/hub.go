@@ -61,6 +61,11 @@ func NewHub(ctx context.Context, st *store.Store) (*Hub, error) {
 				h.shutdown()
 				return
 			case <-tick.C:
+				if h.st.IsExercise() {
+					if _, err := h.st.FireDue(ctx); err != nil && ctx.Err() == nil {
+						slog.Warn("exercise injects", "err", err)
+					}
+				}
 				select {
 				case <-h.presence:
 					h.mu.Lock()

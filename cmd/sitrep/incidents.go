@@ -148,26 +148,14 @@ func (a *app) showCmd() *cobra.Command {
 		Short: "Show an incident with deadlines, checklist, notifications and review",
 		Args:  args("REF"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			id, err := ref(argv[0])
-			if err != nil {
-				return err
-			}
-			st, err := a.store()
-			if err != nil {
-				return err
-			}
-			inc, err := st.Incident(a.ctx, id)
-			if err != nil {
-				return err
-			}
-			pol, err := st.Policy(a.ctx)
+			inc, pol, now, err := a.incident(argv[0])
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return a.printJSON(inc.ToJSON(pol, st.Clock().Now(), true))
+				return a.printJSON(inc.ToJSON(pol, now, true))
 			}
-			a.printIncident(inc, pol, st.Clock().Now())
+			a.printIncident(inc, pol, now)
 			return nil
 		},
 	}

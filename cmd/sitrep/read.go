@@ -14,23 +14,11 @@ func (a *app) draftCmd() *cobra.Command {
 		Short: "Print the controller notification draft (Markdown), unknowns marked to follow",
 		Args:  args("REF"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			id, err := ref(argv[0])
+			inc, pol, now, err := a.incident(argv[0])
 			if err != nil {
 				return err
 			}
-			st, err := a.store()
-			if err != nil {
-				return err
-			}
-			inc, err := st.Incident(a.ctx, id)
-			if err != nil {
-				return err
-			}
-			pol, err := st.Policy(a.ctx)
-			if err != nil {
-				return err
-			}
-			a.printf("%s", model.Draft(inc, pol, st.Clock().Now()))
+			a.printf("%s", model.Draft(inc, pol, now))
 			return nil
 		},
 	}
@@ -132,27 +120,14 @@ func (a *app) exportCmd() *cobra.Command {
 			if format != "md" && format != "json" {
 				return usageError{model.Errorf("--format %q is not known; use md or json", format)}
 			}
-			id, err := ref(argv[0])
+			inc, pol, now, err := a.incident(argv[0])
 			if err != nil {
 				return err
 			}
-			st, err := a.store()
+			evs, err := a.st.Timeline(a.ctx, inc.ID)
 			if err != nil {
 				return err
 			}
-			inc, err := st.Incident(a.ctx, id)
-			if err != nil {
-				return err
-			}
-			evs, err := st.Timeline(a.ctx, id)
-			if err != nil {
-				return err
-			}
-			pol, err := st.Policy(a.ctx)
-			if err != nil {
-				return err
-			}
-			now := st.Clock().Now()
 			if format == "json" {
 				out := exportJSON{IncidentJSON: inc.ToJSON(pol, now, true), Timeline: []model.EventJSON{}}
 				for _, e := range evs {

@@ -51,7 +51,7 @@ before customers must be notified (GDPR Art. 33: 72 hours from awareness).`,
 	add("work", a.breachCmd(), a.awareCmd(), a.checkCmd(), a.noteCmd(), a.notifyCmd(), a.updateCmd(), a.reportCmd(),
 		a.reviewCmd(), a.actionCmd())
 	add("read", a.draftCmd(), a.timelineCmd(), a.auditCmd(), a.exportCmd(), a.wallCmd())
-	add("admin", a.userCmd(), a.policyCmd())
+	add("admin", a.userCmd(), a.policyCmd(), a.exerciseCmd())
 	if !a.remote() {
 		add("admin", a.backupCmd(), a.serveCmd())
 	}

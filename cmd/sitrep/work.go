@@ -119,11 +119,12 @@ func textArgs(what string) cobra.PositionalArgs {
 	}
 }
 
-func (a *app) noteCmd() *cobra.Command {
+// textCmd is a write that takes REF and free text (- reads standard input).
+func (a *app) textCmd(use, short, what string, do func(st *store.Store, act model.Actor, id int64, text string) (model.Event, error)) *cobra.Command {
 	return &cobra.Command{
-		Use:   "note REF TEXT",
-		Short: "Add a note to the timeline (TEXT - reads standard input)",
-		Args:  textArgs("note"),
+		Use:   use,
+		Short: short,
+		Args:  textArgs(what),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			text, err := a.textArg(argv[1:])
 			if err != nil {
@@ -133,28 +134,23 @@ func (a *app) noteCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return st.Note(a.ctx, act, id, text) })
+			return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return do(st, act, id, text) })
 		},
 	}
 }
 
+func (a *app) noteCmd() *cobra.Command {
+	return a.textCmd("note REF TEXT", "Add a note to the timeline (TEXT - reads standard input)", "note",
+		func(st *store.Store, act model.Actor, id int64, text string) (model.Event, error) {
+			return st.Note(a.ctx, act, id, text)
+		})
+}
+
 func (a *app) updateCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "update REF TEXT",
-		Short: "Record a status update sent on the status channel (availability incidents; admin)",
-		Args:  textArgs("status update"),
-		RunE: func(cmd *cobra.Command, argv []string) error {
-			text, err := a.textArg(argv[1:])
-			if err != nil {
-				return err
-			}
-			st, act, err := a.env()
-			if err != nil {
-				return err
-			}
-			return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return st.StatusUpdate(a.ctx, act, id, text) })
-		},
-	}
+	return a.textCmd("update REF TEXT", "Record a status update sent on the status channel (availability incidents; admin)", "status update",
+		func(st *store.Store, act model.Actor, id int64, text string) (model.Event, error) {
+			return st.StatusUpdate(a.ctx, act, id, text)
+		})
 }
 
 func (a *app) notifyCmd() *cobra.Command {
