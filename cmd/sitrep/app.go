@@ -198,6 +198,14 @@ func (a *app) env() (*store.Store, model.Actor, error) {
 
 func (a *app) printf(format string, args ...any) { fmt.Fprintf(&a.out, format, args...) }
 
+// banner marks text output from an exercise database, so nothing printed
+// from one can be taken for a real incident.
+func (a *app) banner() {
+	if a.st != nil && a.st.IsExercise() {
+		a.printf("EXERCISE · simulated time %s\n\n", a.st.Clock().Now().UTC().Format(time.RFC3339))
+	}
+}
+
 func (a *app) printJSON(v any) error {
 	enc := json.NewEncoder(&a.out)
 	enc.SetIndent("", "  ")

@@ -114,6 +114,7 @@ func (a *app) listCmd() *cobra.Command {
 				}
 				return a.printJSON(out)
 			}
+			a.banner()
 			a.printBoard(list, pol, now)
 			return nil
 		},
@@ -136,6 +137,7 @@ func (a *app) runBoard(cmd *cobra.Command, _ []string) error {
 	}
 	now := st.Clock().Now()
 	model.SortByUrgency(b.Incidents, b.Policy, now)
+	a.banner()
 	a.printf("sitrep · %s · %s\n\n", st.Path(), now.In(b.Policy.Location()).Format(model.TimeFormat))
 	a.printBoard(b.Incidents, b.Policy, now)
 	return nil
@@ -155,6 +157,7 @@ func (a *app) showCmd() *cobra.Command {
 			if asJSON {
 				return a.printJSON(inc.ToJSON(pol, now, true))
 			}
+			a.banner()
 			a.printIncident(inc, pol, now)
 			return nil
 		},

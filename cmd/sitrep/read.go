@@ -18,6 +18,7 @@ func (a *app) draftCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			a.banner()
 			a.printf("%s", model.Draft(inc, pol, now))
 			return nil
 		},
@@ -98,6 +99,7 @@ func (a *app) printEvents(evs []model.Event, asJSON bool) error {
 	if err != nil {
 		return err
 	}
+	a.banner()
 	for _, e := range evs {
 		a.printf("%6d  %s  %s (%s)  %s\n", e.Seq, e.Time.In(pol.Location()).Format(model.TimeFormat), e.Actor, e.Source, model.SanitizeLine(e.Text()))
 	}
@@ -135,6 +137,7 @@ func (a *app) exportCmd() *cobra.Command {
 				}
 				return a.printJSON(out)
 			}
+			a.banner()
 			a.printf("%s", model.ExportMarkdown(inc, pol, evs, now))
 			return nil
 		},
