@@ -21,6 +21,9 @@ const (
 	// time.Duration's range; hours are otherwise unbounded (T+50:00 is
 	// fifty hours in).
 	MaxOffsetHours = 1_000_000
+	// MaxScenarioNames bounds each list of customers or data categories,
+	// which keeps checking them for duplicates cheap.
+	MaxScenarioNames = 200
 )
 
 // Scenario is a tabletop exercise script (SPEC §4).
@@ -618,6 +621,9 @@ func yNames(n *yaml.Node, key, field, example string) ([]string, error) {
 	if n.Kind != yaml.SequenceNode {
 		return nil, lineErrorf(n.Line, "%s must be a list such as %s", key, example)
 	}
+	if len(n.Content) > MaxScenarioNames {
+		return nil, lineErrorf(n.Line, "%s lists %d names; the limit is %d", key, len(n.Content), MaxScenarioNames)
+	}
 	raw := make([]string, 0, len(n.Content))
 	for _, item := range n.Content {
 		if err := yNoAlias(item); err != nil {
@@ -627,7 +633,8 @@ func yNames(n *yaml.Node, key, field, example string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := CleanNames(field, []string{v}); err != nil {
+		// Checked one by one for the line; CleanNames below drops duplicates.
+		if _, err := CleanText(field+" name", v, SingleLine, 1, MaxName); err != nil {
 			return nil, atLine(item.Line, err)
 		}
 		raw = append(raw, v)

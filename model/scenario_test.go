@@ -333,6 +333,7 @@ func TestParseScenarioRefusals(t *testing.T) {
 		{"declare availability text", head + "  - at: T+00:00\n    declare:\n      title: X\n      severity: P1\n      availability: sometimes\n", 8, "availability must be true or false"},
 		{"declare customers text", head + "  - at: T+00:00\n    declare:\n      title: X\n      severity: P1\n      customers: Acme\n", 8, "customers must be a list"},
 		{"declare customer empty", head + "  - at: T+00:00\n    declare:\n      title: X\n      severity: P1\n      customers:\n        - Acme\n        - \"\"\n", 10, "the customer name is empty"},
+		{"declare too many customers", head + "  - at: T+00:00\n    declare:\n      title: X\n      severity: P1\n      customers: [" + strings.Repeat("c,", MaxScenarioNames) + "d]\n", 8, "customers lists 201 names; the limit is 200"},
 		{"declare customer nested", head + "  - at: T+00:00\n    declare:\n      title: X\n      severity: P1\n      customers: [[Acme]]\n", 8, "must be text"},
 		{"declare summary too long", head + "  - at: T+00:00\n    declare:\n      title: X\n      severity: P1\n      summary: " + strings.Repeat("s", MaxSummary+1) + "\n", 8, "the limit is 4000"},
 		{"declare tagged title", head + "  - at: T+00:00\n    declare:\n      title: !!binary aGk=\n      severity: P1\n", 6, "which scenarios do not use"},
