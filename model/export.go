@@ -33,24 +33,9 @@ func ExportMarkdown(i *Incident, p Policy, events []Event, now time.Time) string
 	line("| | |")
 	line("| --- | --- |")
 	row := func(k, v string) { line("| %s | %s |", k, strings.ReplaceAll(SanitizeLine(v), "|", "\\|")) }
-	info := i.Severity.Info()
-	row("Severity", fmt.Sprintf("%s (%s)", i.Severity, info.Name))
-	row("Status", string(i.Status))
-	row("Commander", orNone(i.Commander))
-	row("Source", string(i.Source))
-	row("Personal-data breach", string(i.Breach))
-	row("Availability affected", yesNo(i.Availability))
-	row("Affected customers", orNone(strings.Join(i.Customers, ", ")))
-	row("Data categories", orUnknown(strings.Join(i.DataCategories, ", ")))
-	row("Data subjects", Describe(i.SubjectsApprox))
-	row("Records", Describe(i.RecordsApprox))
-	row("Likely consequences", orUnknown(i.Consequences))
-	row("Detected", ts(i.DetectedAt))
-	row("Aware", ts(i.AwareAt))
-	row("Acknowledged", ts(i.AcknowledgedAt))
-	row("Contained", ts(i.ContainedAt))
-	row("Resolved", ts(i.ResolvedAt))
-	row("Closed", ts(i.ClosedAt))
+	for _, f := range Facts(i, loc) {
+		row(f.Label, f.Value)
+	}
 	if i.Summary != "" {
 		line("")
 		line("%s", Sanitize(i.Summary))
@@ -155,6 +140,48 @@ func ExportMarkdown(i *Incident, p Policy, events []Event, now time.Time) string
 	return b.String()
 }
 
+// Fact is one labelled fact of an incident, sanitised for display.
+type Fact struct{ Label, Value string }
+
+// Facts are an incident's facts as every screen and export shows them:
+// severity, status, commander, breach facts and the times that matter.
+func Facts(i *Incident, loc *time.Location) []Fact {
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.In(loc).Format(TimeFormat)
+	}
+	availability := "not affected"
+	if i.Availability {
+		availability = "affected"
+	}
+	facts := []Fact{
+		{"Severity", fmt.Sprintf("%s (%s)", i.Severity, i.Severity.Info().Name)},
+		{"Status", string(i.Status)},
+		{"Commander", orNone(i.Commander)},
+		{"Source", string(i.Source)},
+		{"Personal-data breach", string(i.Breach)},
+		{"Availability", availability},
+		{"Affected customers", orNone(strings.Join(i.Customers, ", "))},
+		{"Data categories", orUnknown(strings.Join(i.DataCategories, ", "))},
+		{"Data subjects", Describe(i.SubjectsApprox)},
+		{"Records", Describe(i.RecordsApprox)},
+		{"Likely consequences", orUnknown(i.Consequences)},
+		{"Detected", ts(i.DetectedAt)},
+		{"Aware (72 h clock)", ts(i.AwareAt)},
+		{"Acknowledged", ts(i.AcknowledgedAt)},
+		{"Contained", ts(i.ContainedAt)},
+		{"Resolved", ts(i.ResolvedAt)},
+		{"Closed", ts(i.ClosedAt)},
+		{"Declared", ts(i.CreatedAt)},
+	}
+	for k := range facts {
+		facts[k].Value = SanitizeLine(facts[k].Value)
+	}
+	return facts
+}
+
 func orNone(s string) string {
 	if strings.TrimSpace(s) == "" {
 		return "none"
@@ -167,11 +194,4 @@ func orUnknown(s string) string {
 		return "unknown"
 	}
 	return s
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
 }

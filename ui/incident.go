@@ -496,27 +496,14 @@ func (m *Model) tabLines(inc *model.Incident, w int) (lines []string, sel []int)
 		return lines, sel
 	}
 	// Details
-	row := func(k, v string) { lines = append(lines, clip(m.st.Dim.Render(cell(k, 22))+v, w)) }
-	row("Severity", string(inc.Severity)+" "+inc.Severity.Info().Name)
-	for _, l := range wrap(inc.Severity.Info().Definition, w-22) {
-		lines = append(lines, strings.Repeat(" ", 22)+m.st.Dim.Render(l))
+	for _, f := range model.Facts(inc, loc) {
+		lines = append(lines, clip(m.st.Dim.Render(cell(f.Label, 22))+f.Value, w))
+		if f.Label == "Severity" {
+			for _, l := range wrap(inc.Severity.Info().Definition, w-22) {
+				lines = append(lines, strings.Repeat(" ", 22)+m.st.Dim.Render(l))
+			}
+		}
 	}
-	row("Status", string(inc.Status))
-	row("Source", string(inc.Source))
-	row("Breach", string(inc.Breach))
-	row("Availability", map[bool]string{true: "affected", false: "not affected"}[inc.Availability])
-	row("Customers", orDash(strings.Join(inc.Customers, ", ")))
-	row("Data categories", orUnknown(strings.Join(inc.DataCategories, ", ")))
-	row("Data subjects", model.Describe(inc.SubjectsApprox))
-	row("Records", model.Describe(inc.RecordsApprox))
-	row("Likely consequences", orUnknown(inc.Consequences))
-	row("Detected", ts(inc.DetectedAt))
-	row("Aware (72 h clock)", ts(inc.AwareAt))
-	row("Acknowledged", ts(inc.AcknowledgedAt))
-	row("Contained", ts(inc.ContainedAt))
-	row("Resolved", ts(inc.ResolvedAt))
-	row("Closed", ts(inc.ClosedAt))
-	row("Declared", ts(inc.CreatedAt))
 	if inc.Summary != "" {
 		lines = append(lines, "", m.st.Header.Render("Summary"))
 		for _, l := range strings.Split(model.Sanitize(inc.Summary), "\n") {
