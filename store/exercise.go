@@ -256,14 +256,9 @@ func (s *Store) FireDue(ctx context.Context) (int, error) {
 	if sim := s.sim.Load(); sim == nil || !sim.Started {
 		return 0, nil // a live database, or an exercise not started yet
 	}
-	var raw string
-	var start int64
-	if err := s.r.QueryRowContext(ctx, "SELECT scenario, start FROM exercise WHERE id = 1").Scan(&raw, &start); err != nil {
-		return 0, fmt.Errorf("read scenario: %w", err)
-	}
-	sc, err := model.ParseScenario([]byte(raw))
+	sc, err := s.Scenario(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("the stored scenario no longer parses: %w", err)
+		return 0, err
 	}
 	now := s.Clock().Now()
 	fired := 0
@@ -281,6 +276,23 @@ func (s *Store) FireDue(ctx context.Context) (int, error) {
 		}
 	}
 	return fired, nil
+}
+
+// Scenario is the exercise's scenario, as stored when it was created.
+func (s *Store) Scenario(ctx context.Context) (*model.Scenario, error) {
+	var raw string
+	err := s.r.QueryRowContext(ctx, "SELECT scenario FROM exercise WHERE id = 1").Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errLive
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read scenario: %w", err)
+	}
+	sc, err := model.ParseScenario([]byte(raw))
+	if err != nil {
+		return nil, fmt.Errorf("the stored scenario no longer parses: %w", err)
+	}
+	return sc, nil
 }
 
 // errFired says another process claimed the inject first.

@@ -415,14 +415,14 @@ func (m *Model) tabLines(inc *model.Incident, w int) (lines []string, sel []int)
 		if inc.Breach == model.BreachNo {
 			lines = append(lines, m.st.Dim.Render("Not a personal-data breach: no notification is due."))
 		}
-		for _, c := range notifyRows(inc) {
+		for _, c := range model.Notices(inc) {
 			sent := m.st.Error.Render("not sent")
-			if !c.initial.IsZero() {
-				sent = m.st.Notice.Render("sent " + ts(c.initial))
+			if !c.Initial.IsZero() {
+				sent = m.st.Notice.Render("sent " + ts(c.Initial))
 			}
-			line := fmt.Sprintf("  %s  %s", cell(model.SanitizeLine(c.name), 24), sent)
-			if c.followUps > 0 {
-				line += m.st.Dim.Render(fmt.Sprintf("  %d follow-up(s)", c.followUps))
+			line := fmt.Sprintf("  %s  %s", cell(model.SanitizeLine(c.Customer), 24), sent)
+			if c.FollowUps > 0 {
+				line += m.st.Dim.Render(fmt.Sprintf("  %d follow-up(s)", c.FollowUps))
 			}
 			lines = append(lines, clip(line, w))
 		}
@@ -518,38 +518,6 @@ func orUnknown(s string) string {
 		return "unknown"
 	}
 	return model.SanitizeLine(s)
-}
-
-// notifyRow is one recipient's notification state.
-type notifyRow struct {
-	name      string
-	initial   time.Time
-	followUps int
-}
-
-func notifyRows(inc *model.Incident) []notifyRow {
-	var rows []notifyRow
-	find := func(name string) *notifyRow {
-		for i := range rows {
-			if strings.EqualFold(rows[i].name, name) {
-				return &rows[i]
-			}
-		}
-		rows = append(rows, notifyRow{name: name})
-		return &rows[len(rows)-1]
-	}
-	for _, c := range inc.Customers {
-		find(c)
-	}
-	for _, n := range inc.Notifications {
-		r := find(n.Customer)
-		if n.FollowUp {
-			r.followUps++
-		} else if r.initial.IsZero() || n.SentAt.Before(r.initial) {
-			r.initial = n.SentAt
-		}
-	}
-	return rows
 }
 
 // pagerState is a read-only scrolling text (the export).

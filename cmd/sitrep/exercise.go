@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -107,7 +108,48 @@ func (a *app) exerciseCmd() *cobra.Command {
 			return a.printExercise(st, asJSON)
 		}}
 	status.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
-	c.AddCommand(newCmd, start, pause, resume, speedCmd, next, status)
+	report := &cobra.Command{Use: "report", Short: "The exercise's story in Markdown, for the post-exercise review", Args: args(),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := a.store()
+			if err != nil {
+				return err
+			}
+			if _, err := st.FireDue(a.ctx); err != nil {
+				return err
+			}
+			sc, err := st.Scenario(a.ctx)
+			if err != nil {
+				return err
+			}
+			ex, err := st.Exercise(a.ctx)
+			if err != nil {
+				return err
+			}
+			list, err := st.Incidents(a.ctx, true)
+			if err != nil {
+				return err
+			}
+			incs := make([]*model.Incident, 0, len(list))
+			for _, inc := range list {
+				full, err := st.Incident(a.ctx, inc.ID)
+				if err != nil {
+					return err
+				}
+				incs = append(incs, full)
+			}
+			evs, err := st.Audit(a.ctx, time.Time{})
+			if err != nil {
+				return err
+			}
+			pol, err := st.Policy(a.ctx)
+			if err != nil {
+				return err
+			}
+			a.printf("%s", model.ExerciseReport(model.ExerciseInfo{Title: sc.Title, Description: sc.Description, Start: sc.Start,
+				SimNow: ex.SimNow, InjectsFired: ex.InjectsFired, InjectsTotal: ex.InjectsTotal}, incs, evs, pol, st.Clock().Now()))
+			return nil
+		}}
+	c.AddCommand(newCmd, start, pause, resume, speedCmd, next, status, report)
 	return c
 }
 
