@@ -333,12 +333,32 @@ func (w *Wall) content(now time.Time) string {
 	return w.frame
 }
 
-// wallExerciseClock is where an exercise database's simulated clock is to
-// be shown large, under the header (SPEC §2 Wallboard; a later issue): the
-// lines it returns are taken from the cards' area. Until then the header's
-// EXERCISE banner and time are all an exercise shows.
+// wallExerciseClock shows an exercise's simulated clock large under the
+// header, taking its lines from the cards' area: at most a fifth of the
+// screen, and only where there is room (the header shows it otherwise).
 func (w *Wall) wallExerciseClock(now time.Time, b *store.Board, width, height int) []string {
-	return nil
+	if b == nil || b.Mode != "exercise" || height < 16 || width < 40 {
+		return nil
+	}
+	s := now.Format("15:04:05")
+	var face *fontFace
+	for i := len(fontFaces) - 1; i >= 0; i-- {
+		if f := fontFaces[i]; f.Width(s) <= width-4 && f.h+2 <= height/5 {
+			face = f
+			break
+		}
+	}
+	if face == nil {
+		return nil
+	}
+	center := func(l string) string {
+		return strings.Repeat(" ", max(0, (width-lipgloss.Width(l))/2)) + l
+	}
+	lines := []string{center(w.styles.Banner.Render("EXERCISE") + " simulated time · " + now.Format("Mon 2 Jan 2006"))}
+	for _, l := range face.Render(s) {
+		lines = append(lines, center(l))
+	}
+	return append(lines, "")
 }
 
 // wallHeader is the top line: SITREP, EXERCISE, counts by severity on the
