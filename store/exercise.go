@@ -295,6 +295,11 @@ func (s *Store) Scenario(ctx context.Context) (*model.Scenario, error) {
 	return sc, nil
 }
 
+// Messages are the exercise's broadcast messages, oldest first.
+func (s *Store) Messages(ctx context.Context) ([]model.Event, error) {
+	return loadEvents(ctx, s.r, "action = 'message' AND actor = 'exercise'")
+}
+
 // errFired says another process claimed the inject first.
 var errFired = errors.New("inject already fired")
 

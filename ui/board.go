@@ -116,6 +116,9 @@ func (m *Model) boardView() string {
 	var b strings.Builder
 	b.WriteString(m.header(w))
 	b.WriteString("\n")
+	for _, l := range m.exerciseLines(w) {
+		b.WriteString(clip(l, w) + "\n")
+	}
 	if m.board.filtering || m.filter.Value() != "" {
 		m.filter.SetWidth(w - 4)
 		b.WriteString(clip(m.filter.View(), w))

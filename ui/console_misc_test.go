@@ -2,10 +2,14 @@ package ui
 
 import (
 	"image/color"
+	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"sitrep/model"
+	"sitrep/store"
 )
 
 func TestConsoleTick(t *testing.T) {
@@ -103,4 +107,40 @@ func TestConsoleExerciseBannerHelpAndExport(t *testing.T) {
 	assertContains(t, "incident help", h.screen(), "EXERCISE")
 	h.press("esc", "e")
 	assertContains(t, "export", h.screen(), "EXERCISE")
+}
+
+// TestConsoleExerciseMessageAndControls: an exercise's newest broadcast
+// message shows under the header until d dismisses it; the exercise status
+// line gives admins the next inject's countdown and hides it from others;
+// X is refused with the model's sentence for a member.
+func TestConsoleExerciseMessageAndControls(t *testing.T) {
+	h := exerciseConsole(t)
+	snap := *h.src.Snapshot()
+	snap.Exercise = &store.ExerciseStatus{Title: "Drill", SimNow: h.e.clk.Now(), Speed: 60, Started: true,
+		InjectsFired: 2, InjectsTotal: 5, NextInject: h.e.clk.Now().Add(90 * time.Minute), NextInjectIdx: 3}
+	snap.Messages = []model.Event{{Seq: 41, Action: "message", Actor: "exercise", Data: map[string]string{"text": "The press is calling."}}}
+	h.src.set(&snap)
+	h.update(snapMsg{})
+	s := h.screen()
+	assertContains(t, "board", s, "MESSAGE", "The press is calling.", "injects 2 of 5", "next inject in 01:30:00")
+	h.press("d")
+	assertNotContains(t, "after d", h.screen(), "The press is calling.")
+	// A newer message shows again.
+	snap.Messages = append(snap.Messages, model.Event{Seq: 57, Action: "message", Actor: "exercise", Data: map[string]string{"text": "Second wave."}})
+	h.src.set(&snap)
+	h.update(snapMsg{})
+	assertContains(t, "newer message", h.screen(), "Second wave.")
+
+	m := newConsole(t, h.e, conMember, 100, 30)
+	m.src.set(&snap)
+	m.update(snapMsg{})
+	assertNotContains(t, "member's status line", m.screen(), "next inject in")
+	m.press("X")
+	if m.m.form != nil || !strings.Contains(m.m.flash, "A member cannot run exercises") {
+		t.Errorf("X for a member: form %v, flash %q", m.m.form != nil, m.m.flash)
+	}
+	h.press("X")
+	if h.m.form == nil || h.m.form.title != "Exercise clock" {
+		t.Fatalf("X for an owner opened no exercise form")
+	}
 }

@@ -16,10 +16,12 @@ import (
 // incidents most urgent first), the users (for the commander picker) and
 // who is online. It is immutable; a change makes a new one.
 type Snapshot struct {
-	Board  *store.Board
-	Users  []model.User
-	Online []string
-	Err    error // the last load failed; the previous board is kept
+	Board    *store.Board
+	Users    []model.User
+	Online   []string
+	Exercise *store.ExerciseStatus // nil on a live database
+	Messages []model.Event         // an exercise's broadcast messages
+	Err      error                 // the last load failed; the previous board is kept
 }
 
 // Hub loads the board once per change for a whole process and tells every
@@ -94,6 +96,15 @@ func (h *Hub) Done() <-chan struct{} { return h.done }
 func (h *Hub) load(ctx context.Context) error {
 	b, err := h.st.LoadBoard(ctx)
 	var users []model.User
+	var ex *store.ExerciseStatus
+	var msgs []model.Event
+	if err == nil && h.st.IsExercise() {
+		var st store.ExerciseStatus
+		if st, err = h.st.Exercise(ctx); err == nil {
+			ex = &st
+			msgs, err = h.st.Messages(ctx)
+		}
+	}
 	if err == nil {
 		// Sorted once here for every program: the order depends on due
 		// times only, which do not move with the clock.
@@ -109,7 +120,7 @@ func (h *Hub) load(ctx context.Context) error {
 	if err != nil {
 		next.Err = err
 	} else {
-		next.Board, next.Users, next.Err = b, users, nil
+		next.Board, next.Users, next.Exercise, next.Messages, next.Err = b, users, ex, msgs, nil
 	}
 	h.snap = next
 	h.notifyLocked()

@@ -288,6 +288,9 @@ func (m *Model) incidentView() string {
 	s := &m.inc
 	var b strings.Builder
 	b.WriteString(m.header(w) + "\n")
+	for _, l := range m.exerciseLines(w) {
+		b.WriteString(clip(l, w) + "\n")
+	}
 	inc := s.inc
 	if inc == nil {
 		if s.err != nil {
@@ -571,6 +574,9 @@ func (m *Model) helpView() string {
 	groups := m.keys.boardHelp()
 	if m.back == pageIncident {
 		groups = m.keys.incidentHelp()
+	}
+	if m.exercise() != nil {
+		groups = append(groups, m.keys.exerciseHelp())
 	}
 	head := []string{m.header(w), m.st.Title.Render("Keys") + m.st.Dim.Render(fmt.Sprintf("   you are %s (%s)", model.SanitizeLine(m.o.Actor.Name), m.o.Actor.Role))}
 	foot := m.st.Dim.Render("? or esc closes this help")

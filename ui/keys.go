@@ -26,6 +26,7 @@ type keyMap struct {
 	Declare, Ack, Assign, Severity, Toggle, NA, Note, Contain, Resolve, Close, Reopen binding
 	Notify, Update, Breach, Aware, Export                                             binding
 	EditSection, AddAction, Complete                                                  binding
+	Exercise, Dismiss                                                                 binding
 }
 
 func newKeyMap() keyMap {
@@ -62,6 +63,9 @@ func newKeyMap() keyMap {
 		EditSection: bind(model.ActReviewWrite, "enter", "edit section", "enter"),
 		AddAction:   bind(model.ActActionItem, "+", "add action item", "+"),
 		Complete:    bind(model.ActReviewDone, "y", "review complete", "y"),
+
+		Exercise: bind(model.ActExercise, "X", "exercise clock", "X"),
+		Dismiss:  bind("", "d", "dismiss message", "d"),
 	}
 }
 
@@ -69,6 +73,11 @@ func newKeyMap() keyMap {
 type helpGroup struct {
 	title string
 	keys  []binding
+}
+
+// exerciseHelp is the group shown on an exercise database.
+func (k keyMap) exerciseHelp() helpGroup {
+	return helpGroup{"Exercise", []binding{k.Exercise, k.Dismiss}}
 }
 
 // boardHelp and incidentHelp list what each page offers, for the help

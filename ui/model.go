@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -57,6 +58,8 @@ type Model struct {
 	flash    string
 	flashErr bool
 	flashAt  time.Time
+
+	dismissed int64 // broadcast messages up to this event are dismissed here
 
 	sub   <-chan struct{} // the source's signals
 	unsub func()
@@ -180,6 +183,18 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Quit
 	}
 	m.flash = "" // a key press answers the last message; the action may set a new one
+	if m.ask == nil && m.form == nil && !m.board.filtering && m.page != pageHelp && m.page != pagePager {
+		switch {
+		case key.Matches(msg, m.keys.Dismiss.Binding) && m.message() != nil:
+			m.dismissed = m.message().Seq
+			return nil
+		case key.Matches(msg, m.keys.Exercise.Binding) && m.exercise() != nil:
+			if m.allowed(m.keys.Exercise) {
+				return m.openForm(m.exerciseForm())
+			}
+			return nil
+		}
+	}
 	if m.ask != nil {
 		return m.confirmKey(msg)
 	}
