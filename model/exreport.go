@@ -90,7 +90,7 @@ func ExerciseReport(ex ExerciseInfo, incs []*Incident, events []Event, p Policy,
 			case d.State == Missed:
 				outcome = "missed: still open, " + FormatHMS(d.Late()) + " overdue"
 			case d.State == Pending:
-				outcome = "pending: " + FormatHMS(d.Remaining) + " left when the exercise stopped"
+				outcome = "pending: " + FormatHMS(d.Remaining) + " left at the time of this report"
 			}
 			prov := ""
 			if d.Provisional {

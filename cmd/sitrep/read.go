@@ -109,6 +109,7 @@ func (a *app) printEvents(evs []model.Event, asJSON bool) error {
 // exportJSON is the incident file in JSON: the incident and its timeline.
 type exportJSON struct {
 	model.IncidentJSON
+	Exercise bool              `json:"exercise"` // from an exercise database: not a real incident
 	Timeline []model.EventJSON `json:"timeline"`
 }
 
@@ -131,7 +132,7 @@ func (a *app) exportCmd() *cobra.Command {
 				return err
 			}
 			if format == "json" {
-				out := exportJSON{IncidentJSON: inc.ToJSON(pol, now, true), Timeline: []model.EventJSON{}}
+				out := exportJSON{IncidentJSON: inc.ToJSON(pol, now, true), Exercise: a.st.IsExercise(), Timeline: []model.EventJSON{}}
 				for _, e := range evs {
 					out.Timeline = append(out.Timeline, e.ToJSON())
 				}
