@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -12,6 +13,34 @@ const (
 	ItemDone ItemState = "done"
 	ItemNA   ItemState = "n/a"
 )
+
+// Mark is the state as a checkbox: [ ] to do, [x] done, [-] n/a.
+func (s ItemState) Mark() string {
+	switch s {
+	case ItemDone:
+		return "[x]"
+	case ItemNA:
+		return "[-]"
+	}
+	return "[ ]"
+}
+
+// checklistMarkdown is a checklist as Markdown list items: the mark, the
+// item and its key, and who settled it when (with the reason for n/a).
+func checklistMarkdown(items []ChecklistItem, ts func(time.Time) string) []string {
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		extra := ""
+		if it.State != ItemTodo {
+			extra = fmt.Sprintf(" — %s by %s, %s", it.State, SanitizeLine(it.By), ts(it.At))
+			if it.Reason != "" {
+				extra += ": " + SanitizeLine(it.Reason)
+			}
+		}
+		out = append(out, fmt.Sprintf("- %s %s (`%s`)%s", it.State.Mark(), SanitizeLine(it.Item), it.Key, extra))
+	}
+	return out
+}
 
 // ChecklistTmpl is one item of a checklist template.
 type ChecklistTmpl struct {

@@ -61,16 +61,8 @@ func ExportMarkdown(i *Incident, p Policy, events []Event, now time.Time) string
 	line("")
 	line("## Checklist (%d of %d settled)", i.Progress.Settled(), i.Progress.Total)
 	line("")
-	for _, it := range i.Checklist {
-		mark := map[ItemState]string{ItemTodo: "[ ]", ItemDone: "[x]", ItemNA: "[-]"}[it.State]
-		extra := ""
-		if it.State != ItemTodo {
-			extra = fmt.Sprintf(" — %s by %s, %s", it.State, SanitizeLine(it.By), ts(it.At))
-			if it.Reason != "" {
-				extra += ": " + SanitizeLine(it.Reason)
-			}
-		}
-		line("- %s %s (`%s`)%s", mark, SanitizeLine(it.Item), it.Key, extra)
+	for _, l := range checklistMarkdown(i.Checklist, ts) {
+		line("%s", l)
 	}
 
 	line("")

@@ -101,16 +101,8 @@ func ExerciseReport(ex ExerciseInfo, incs []*Incident, events []Event, p Policy,
 		line("")
 		line("Checklist at the end (%d of %d settled):", inc.Progress.Settled(), inc.Progress.Total)
 		line("")
-		for _, it := range inc.Checklist {
-			mark := map[ItemState]string{ItemTodo: "[ ]", ItemDone: "[x]", ItemNA: "[-]"}[it.State]
-			extra := ""
-			if it.State != ItemTodo {
-				extra = " — " + SanitizeLine(it.By) + ", " + ts(it.At)
-				if it.Reason != "" {
-					extra += ": " + SanitizeLine(it.Reason)
-				}
-			}
-			line("- %s %s%s", mark, SanitizeLine(it.Item), extra)
+		for _, l := range checklistMarkdown(inc.Checklist, ts) {
+			line("%s", l)
 		}
 	}
 	if len(incs) == 0 {

@@ -381,8 +381,7 @@ func (m *Model) tabLines(inc *model.Incident, w int) (lines []string, sel []int)
 	switch m.inc.tab {
 	case tabChecklist:
 		for i, it := range inc.Checklist {
-			mark := map[model.ItemState]string{model.ItemTodo: "[ ]", model.ItemDone: "[x]", model.ItemNA: "[-]"}[it.State]
-			line := fmt.Sprintf("%s %s", mark, model.SanitizeLine(it.Item))
+			line := fmt.Sprintf("%s %s", it.State.Mark(), model.SanitizeLine(it.Item))
 			if it.State != model.ItemTodo {
 				extra := fmt.Sprintf("  %s %s", model.SanitizeLine(it.By), it.At.In(loc).Format("Jan 2 15:04"))
 				if it.Reason != "" {

@@ -140,7 +140,6 @@ func (a *app) printIncident(inc *model.Incident, pol model.Policy, now time.Time
 	a.printf("\nChecklist %d/%d\n", inc.Progress.Settled(), inc.Progress.Total)
 	t = newTable(&a.out, "", "KEY", "STATE", "ITEM", "BY")
 	for _, it := range inc.Checklist {
-		mark := map[model.ItemState]string{model.ItemTodo: "[ ]", model.ItemDone: "[x]", model.ItemNA: "[-]"}[it.State]
 		by := ""
 		if it.State != model.ItemTodo {
 			by = it.By + " " + ts(it.At)
@@ -148,7 +147,7 @@ func (a *app) printIncident(inc *model.Incident, pol model.Policy, now time.Time
 				by += ": " + it.Reason
 			}
 		}
-		t.row(mark, it.Key, string(it.State), truncate(it.Item, 60), by)
+		t.row(it.State.Mark(), it.Key, string(it.State), truncate(it.Item, 60), by)
 	}
 	t.flush()
 
