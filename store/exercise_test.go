@@ -26,23 +26,32 @@ injects:
     message: The sub-processor saw the same credentials.
 `
 
+// twoExerciseHandles creates an exercise from tinyScenario and opens it
+// twice (two processes' views), both on one test clock.
+func twoExerciseHandles(t *testing.T) (a, b *store.Store, clk *testClock) {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ex.db")
+	clk = newClock(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+	a, err := store.CreateExercise(ctx, path, []byte(tinyScenario), owner, store.WithClock(clk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	b, err = store.Open(ctx, path, store.WithClock(clk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return a, b, clk
+}
+
 // TestExerciseFiresEachInjectOnce: two handles on one exercise file (two
 // processes' views) firing at once fire every inject exactly once, at its
 // scheduled simulated time, as the exercise actor.
 func TestExerciseFiresEachInjectOnce(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "ex.db")
-	clk := newClock(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
-	a, err := store.CreateExercise(ctx, path, []byte(tinyScenario), owner, store.WithClock(clk))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := store.Open(ctx, path, store.WithClock(clk))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b, clk := twoExerciseHandles(t)
 	if n, err := a.FireDue(ctx); err != nil || n != 0 {
 		t.Fatalf("before start FireDue = %d, %v; want nothing fired", n, err)
 	}
@@ -106,18 +115,7 @@ func TestExerciseFiresEachInjectOnce(t *testing.T) {
 // handle's clock shows once it has seen the change.
 func TestExerciseClockIsShared(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "ex.db")
-	clk := newClock(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
-	a, err := store.CreateExercise(ctx, path, []byte(tinyScenario), owner, store.WithClock(clk))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := store.Open(ctx, path, store.WithClock(clk))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b, clk := twoExerciseHandles(t)
 	must(a.ExerciseStart(ctx, admin, 120))(t)
 	clk.Advance(30 * time.Second)
 	must(a.ExercisePause(ctx, admin))(t)
