@@ -278,8 +278,13 @@ func (s *Store) FireDue(ctx context.Context) (int, error) {
 	return fired, nil
 }
 
-// Scenario is the exercise's scenario, as stored when it was created.
+// Scenario is the exercise's scenario, as stored when it was created. It
+// never changes, so it is read and parsed once per store: FireDue asks
+// for it every second.
 func (s *Store) Scenario(ctx context.Context) (*model.Scenario, error) {
+	if sc := s.scenario.Load(); sc != nil {
+		return sc, nil
+	}
 	var raw string
 	err := s.r.QueryRowContext(ctx, "SELECT scenario FROM exercise WHERE id = 1").Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -292,6 +297,7 @@ func (s *Store) Scenario(ctx context.Context) (*model.Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the stored scenario no longer parses: %w", err)
 	}
+	s.scenario.Store(sc)
 	return sc, nil
 }
 

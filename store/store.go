@@ -45,6 +45,8 @@ type Store struct {
 	// current by every write and by the change poller, so asking the time
 	// never queries.
 	sim atomic.Pointer[model.SimClock]
+	// scenario is the exercise's parsed scenario, once read.
+	scenario atomic.Pointer[model.Scenario]
 
 	pollOnce  sync.Once
 	closeOnce sync.Once
