@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	cssh "charm.land/ssh"
 	"charm.land/wish/v2"
 	gossh "golang.org/x/crypto/ssh"
@@ -87,6 +88,10 @@ type Server struct {
 
 	conns    atomic.Int64
 	sessions atomic.Int64
+
+	// wrapModel, when set (by tests only), wraps every console and
+	// wallboard program's model, e.g. to make one panic.
+	wrapModel func(tea.Model) tea.Model
 
 	mu        sync.Mutex
 	programs  map[*session]struct{}

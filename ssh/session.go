@@ -149,6 +149,9 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, actor model.Act
 		prog, closeProg = cm, cm.Close
 	}
 	defer closeProg()
+	if s.wrapModel != nil {
+		prog = s.wrapModel(prog)
+	}
 
 	p := tea.NewProgram(prog,
 		tea.WithContext(pctx),
