@@ -164,6 +164,26 @@ func (m *Model) boardView() string {
 // header is the top line: counts by severity, who is online, the time,
 // and EXERCISE on an exercise database.
 func (m *Model) header(w int) string {
+	left := m.headerLeft.get(headerKey{snap: m.snap, styles: m.stylesGen}, m.headerLeftView)
+	right := m.now.In(m.policy().Location()).Format("Mon 2 Jan 15:04:05 MST")
+	if m.snap != nil && m.snap.Board != nil && m.snap.Board.Mode == "exercise" {
+		right = m.st.Banner.Render("EXERCISE") + " " + right
+	}
+	gap := w - m.headerLeft.width - lipgloss.Width(right)
+	if gap < 1 {
+		return clip(left, w-lipgloss.Width(right)-1) + " " + right
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+type headerKey struct {
+	snap   *Snapshot
+	styles int
+}
+
+// headerLeftView is the header's left part, which changes only with the
+// snapshot: the counts by severity and who is online.
+func (m *Model) headerLeftView() string {
 	parts := []string{m.st.Title.Render("SITREP")}
 	counts := map[model.Severity]int{}
 	if m.snap != nil && m.snap.Board != nil {
@@ -183,16 +203,7 @@ func (m *Model) header(w int) string {
 	if m.snap != nil && len(m.snap.Online) > 0 {
 		parts = append(parts, m.st.Dim.Render("online: ")+model.SanitizeLine(strings.Join(m.snap.Online, ", ")))
 	}
-	left := strings.Join(parts, "   ")
-	right := m.now.In(m.policy().Location()).Format("Mon 2 Jan 15:04:05 MST")
-	if m.snap != nil && m.snap.Board != nil && m.snap.Board.Mode == "exercise" {
-		right = m.st.Banner.Render("EXERCISE") + " " + right
-	}
-	gap := w - lipgloss.Width(left) - lipgloss.Width(right)
-	if gap < 1 {
-		return clip(left, w-lipgloss.Width(right)-1) + " " + right
-	}
-	return left + strings.Repeat(" ", gap) + right
+	return strings.Join(parts, "   ")
 }
 
 // footer is the flash message, or the keys of the page with the ones the
@@ -205,16 +216,26 @@ func (m *Model) footer(w int, keys []binding) string {
 		}
 		return st.Render(clip(m.flash, w))
 	}
-	var parts []string
-	for _, b := range append([]binding{m.keys.Help}, keys...) {
+	// The keys of a page change only with the width, the styles and the
+	// page, so the line is drawn once, not at every tick.
+	var sig strings.Builder
+	fmt.Fprintf(&sig, "%d/%d", w, m.stylesGen)
+	for _, b := range keys {
 		h := b.Help()
-		if b.act != "" && model.Authorize(m.o.Actor.Role, b.act) != nil {
-			parts = append(parts, m.st.KeyOff.Render(h.Key+" "+h.Desc))
-			continue
-		}
-		parts = append(parts, m.st.Key.Render(h.Key)+" "+m.st.Dim.Render(h.Desc))
+		sig.WriteString("\x00" + h.Key + "\x00" + h.Desc)
 	}
-	return clip(strings.Join(parts, "  "), w)
+	return m.footerLine.get(sig.String(), func() string {
+		var parts []string
+		for _, b := range append([]binding{m.keys.Help}, keys...) {
+			h := b.Help()
+			if b.act != "" && model.Authorize(m.o.Actor.Role, b.act) != nil {
+				parts = append(parts, m.st.KeyOff.Render(h.Key+" "+h.Desc))
+				continue
+			}
+			parts = append(parts, m.st.Key.Render(h.Key)+" "+m.st.Dim.Render(h.Desc))
+		}
+		return clip(strings.Join(parts, "  "), w)
+	})
 }
 
 // columns are the board's column widths at a screen width; the title

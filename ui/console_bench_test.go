@@ -124,3 +124,19 @@ func countdowns(s string) int {
 	}
 	return n
 }
+
+// BenchmarkSessionTick is what each of many SSH consoles does once a
+// second in the load tool's setting: one incident on the board, 80×24, a
+// member's keys in the footer.
+func BenchmarkSessionTick(b *testing.B) {
+	src := newConSource(b, &Snapshot{Board: benchIncidents(1, true), Online: []string{"alice", "bob"}})
+	m := New(Options{Source: src, Actor: model.Actor{Name: "load", Role: model.Member, Source: "ssh:127.0.0.1:1"},
+		Clock: model.FixedClock(conNow), Width: 80, Height: 24})
+	b.Cleanup(m.Close)
+	msg := tickMsg(conNow)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Update(msg)
+		_ = m.View()
+	}
+}

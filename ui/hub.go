@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"sitrep/model"
 	"sitrep/store"
 )
@@ -38,13 +40,26 @@ type Hub struct {
 
 	done     chan struct{}
 	presence chan struct{} // who is online changed; published at most once a second
+	beat     chan struct{} // closed at each whole second of the clock, then replaced
+
+	details    map[int64]*detail // incidents opened on screens, for the board below
+	detailsFor *store.Board
+}
+
+// detail is one incident's full record and timeline, loaded once for
+// every screen showing it.
+type detail struct {
+	done   chan struct{} // closed when loaded
+	inc    *model.Incident
+	events []model.Event
+	err    error
 }
 
 // NewHub loads the first snapshot and follows the store's change feed until
 // ctx ends.
 func NewHub(ctx context.Context, st *store.Store) (*Hub, error) {
 	h := &Hub{st: st, subs: map[chan struct{}]struct{}{}, online: map[string]int{},
-		done: make(chan struct{}), presence: make(chan struct{}, 1)}
+		done: make(chan struct{}), presence: make(chan struct{}, 1), beat: make(chan struct{})}
 	changes, cancel := st.Subscribe()
 	if err := h.load(ctx); err != nil {
 		cancel()
@@ -53,9 +68,12 @@ func NewHub(ctx context.Context, st *store.Store) (*Hub, error) {
 	go func() {
 		defer close(h.done)
 		defer cancel()
-		// Presence is shown in every header; when many sessions join at
-		// once, one redraw a second for all of them is plenty.
-		tick := time.NewTicker(time.Second)
+		// One timer for the whole process, at each whole second of the
+		// store's clock: every screen's countdowns turn over on it
+		// together. Presence is shown in every header; when many sessions
+		// join at once, one redraw a second for all of them is plenty.
+		clock := st.Clock()
+		tick := time.NewTimer(untilNextSecond(clock))
 		defer tick.Stop()
 		for {
 			select {
@@ -63,6 +81,11 @@ func NewHub(ctx context.Context, st *store.Store) (*Hub, error) {
 				h.shutdown()
 				return
 			case <-tick.C:
+				h.mu.Lock()
+				close(h.beat)
+				h.beat = make(chan struct{})
+				h.mu.Unlock()
+				tick.Reset(untilNextSecond(clock))
 				if h.st.IsExercise() {
 					if _, err := h.st.FireDue(ctx); err != nil && ctx.Err() == nil {
 						slog.Warn("exercise injects", "err", err)
@@ -88,6 +111,63 @@ func NewHub(ctx context.Context, st *store.Store) (*Hub, error) {
 		}
 	}()
 	return h, nil
+}
+
+// untilNextSecond is how long until the clock's next whole second: on a
+// simulated clock running faster than real time, at most a second.
+func untilNextSecond(c model.Clock) time.Duration {
+	now := c.Now()
+	return max(10*time.Millisecond, now.Truncate(time.Second).Add(time.Second).Sub(now))
+}
+
+// Beat returns a channel closed at the clock's next whole second. After it
+// closes, call Beat again for the following one.
+func (h *Hub) Beat() <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.beat
+}
+
+// Incident is one incident and its timeline as of the current board: every
+// screen open on the same incident shares one load per change.
+func (h *Hub) Incident(ctx context.Context, id int64) (*model.Incident, []model.Event, error) {
+	h.mu.Lock()
+	var b *store.Board
+	if h.snap != nil {
+		b = h.snap.Board
+	}
+	if h.details == nil || h.detailsFor != b {
+		h.details, h.detailsFor = map[int64]*detail{}, b
+	}
+	d, ok := h.details[id]
+	if !ok {
+		d = &detail{done: make(chan struct{})}
+		h.details[id] = d
+	}
+	h.mu.Unlock()
+	if !ok {
+		// Loaded for every waiter, so not cut short by this one's leaving.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+		d.inc, d.err = h.st.Incident(lctx, id)
+		if d.err == nil {
+			d.events, d.err = h.st.Timeline(lctx, id)
+		}
+		cancel()
+		if d.err != nil { // not kept: the next screen tries again
+			h.mu.Lock()
+			if h.details[id] == d {
+				delete(h.details, id)
+			}
+			h.mu.Unlock()
+		}
+		close(d.done)
+	}
+	select {
+	case <-d.done:
+		return d.inc, d.events, d.err
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
 }
 
 // Done is closed when the hub has stopped following changes.
@@ -230,4 +310,35 @@ func (h *Hub) shutdown() {
 type Source interface {
 	Snapshot() *Snapshot
 	Subscribe() (<-chan struct{}, func())
+}
+
+// Beater is a Source with one timer for all its screens (see Hub.Beat); a
+// screen on a Source without one keeps its own.
+type Beater interface {
+	Beat() <-chan struct{}
+}
+
+// listen waits, off the update loop, for the source's next signal (sig),
+// its end (end, when the subscription closes) or its beat (beat: nil
+// for none).
+func listen(sub, beat <-chan struct{}, sig, end, tick tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case _, ok := <-sub:
+			if !ok {
+				return end
+			}
+			return sig
+		case <-beat:
+			return tick
+		}
+	}
+}
+
+// beatOf is the source's shared beat, or nil.
+func beatOf(s Source) <-chan struct{} {
+	if b, ok := s.(Beater); ok {
+		return b.Beat()
+	}
+	return nil
 }

@@ -47,9 +47,14 @@ func (m *Model) openIncident(id int64) tea.Cmd {
 
 func (m *Model) loadIncident(id int64) tea.Cmd {
 	st := m.o.Store
+	hub, shared := m.o.Source.(*Hub)
 	return func() tea.Msg {
 		c, cancel := ctx()
 		defer cancel()
+		if shared {
+			inc, evs, err := hub.Incident(c, id)
+			return incidentMsg{id: id, inc: inc, events: evs, err: err}
+		}
 		inc, err := st.Incident(c, id)
 		if err != nil {
 			return incidentMsg{id: id, err: err}

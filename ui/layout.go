@@ -29,13 +29,39 @@ func untab(s string) string {
 	return s
 }
 
-// cell is clip padded with spaces to exactly w cells.
+// cell is clip padded with spaces to exactly w cells. It measures s once
+// (a frame measures every line of the screen).
 func cell(s string, w int) string {
-	s = clip(s, w)
-	if pad := w - lipgloss.Width(s); pad > 0 {
-		s += strings.Repeat(" ", pad)
+	if w <= 0 {
+		return ""
+	}
+	s = untab(s)
+	n := lipgloss.Width(s)
+	if n > w {
+		s = ansi.Truncate(s, w, "…")
+		n = lipgloss.Width(s)
+	}
+	if n < w {
+		s += strings.Repeat(" ", w-n)
 	}
 	return s
+}
+
+// memo keeps the last piece of a frame drawn from a key, and its width,
+// so pieces that change rarely are not drawn again at every tick.
+type memo[K comparable] struct {
+	key   K
+	ok    bool
+	out   string
+	width int
+}
+
+func (c *memo[K]) get(key K, draw func() string) string {
+	if !c.ok || c.key != key {
+		c.key, c.ok, c.out = key, true, draw()
+		c.width = lipgloss.Width(c.out)
+	}
+	return c.out
 }
 
 // fit makes a screen exactly w cells wide and h lines high: long lines

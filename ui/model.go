@@ -61,6 +61,11 @@ type Model struct {
 
 	dismissed int64 // broadcast messages up to this event are dismissed here
 
+	// Pieces of the frame drawn once until what they show changes.
+	stylesGen  int // counts style changes
+	headerLeft memo[headerKey]
+	footerLine memo[string]
+
 	sub   <-chan struct{} // the source's signals
 	unsub func()
 }
@@ -110,22 +115,23 @@ func (m *Model) Close() { m.unsub() }
 // Init starts listening for changes and the second tick, and asks the
 // terminal for its background so colours suit it.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(waitOn(m.sub), m.tick(), tea.RequestBackgroundColor)
-}
-
-// waitOn blocks, off the update loop, until the subscription signals; a
-// closed subscription ends the wait for good.
-func waitOn(ch <-chan struct{}) tea.Cmd {
-	return func() tea.Msg {
-		if _, ok := <-ch; !ok {
-			return snapEndMsg{}
-		}
-		return snapMsg{}
+	cmds := []tea.Cmd{m.wait(), tea.RequestBackgroundColor}
+	if beatOf(m.o.Source) == nil {
+		cmds = append(cmds, m.tick())
 	}
+	return tea.Batch(cmds...)
 }
 
-// tick fires at the next whole second of the clock, so every countdown on
-// every screen turns over together.
+// wait blocks, off the update loop, until the source signals or beats; a
+// closed subscription ends the wait for good. Each message it returns
+// arms the next wait.
+func (m *Model) wait() tea.Cmd {
+	return listen(m.sub, beatOf(m.o.Source), snapMsg{}, snapEndMsg{}, tickMsg{})
+}
+
+// tick fires at the next whole second of the clock, for a source without
+// a beat of its own, so every countdown on every screen turns over
+// together.
 func (m *Model) tick() tea.Cmd {
 	now := m.o.Clock.Now()
 	d := now.Truncate(time.Second).Add(time.Second).Sub(now)
@@ -143,10 +149,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.BackgroundColorMsg:
 		m.st = NewStyles(msg.IsDark())
+		m.stylesGen++
 		return m, nil
 	case snapMsg:
 		m.setSnapshot(m.o.Source.Snapshot())
-		cmds := []tea.Cmd{waitOn(m.sub)}
+		cmds := []tea.Cmd{m.wait()}
 		if m.page == pageIncident || m.page == pagePager && m.back == pageIncident {
 			cmds = append(cmds, m.loadIncident(m.inc.id))
 		}
@@ -157,6 +164,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.now = m.o.Clock.Now()
 		if m.flash != "" && m.now.Sub(m.flashAt) > 8*time.Second && !m.flashErr {
 			m.flash = ""
+		}
+		if beatOf(m.o.Source) != nil {
+			return m, m.wait()
 		}
 		return m, m.tick()
 	case incidentMsg:

@@ -101,19 +101,26 @@ func (w *Wall) Close() {
 // Init waits for snapshots and the second tick, and asks the terminal for
 // its background so the colours suit it.
 func (w *Wall) Init() tea.Cmd {
-	return tea.Batch(w.waitCmd(), w.tickCmd(), tea.RequestBackgroundColor)
+	cmds := []tea.Cmd{w.waitCmd(), tea.RequestBackgroundColor}
+	if w.beat() == nil {
+		cmds = append(cmds, w.tickCmd())
+	}
+	return tea.Batch(cmds...)
 }
 
-// waitCmd blocks, off the update loop, until the source signals.
+// waitCmd blocks, off the update loop, until the source signals or beats.
 func (w *Wall) waitCmd() tea.Cmd {
-	ch := w.sub
-	if ch == nil {
+	if w.sub == nil {
 		return nil
 	}
-	return func() tea.Msg {
-		_, ok := <-ch
-		return wallSignalMsg{closed: !ok}
+	return listen(w.sub, w.beat(), wallSignalMsg{}, wallSignalMsg{closed: true}, wallTickMsg{})
+}
+
+func (w *Wall) beat() <-chan struct{} {
+	if w.src == nil {
+		return nil
 	}
+	return beatOf(w.src)
 }
 
 // tickCmd fires at the next whole second of the clock, so the wallboard's
@@ -151,6 +158,9 @@ func (w *Wall) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		w.refresh()
 		return w, w.waitCmd()
 	case wallTickMsg:
+		if w.beat() != nil {
+			return w, w.waitCmd()
+		}
 		return w, w.tickCmd()
 	case tea.WindowSizeMsg:
 		w.width, w.height = msg.Width, msg.Height

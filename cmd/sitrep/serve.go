@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"path/filepath"
 	"time"
 
@@ -29,6 +31,7 @@ func remoteExec(st *store.Store) sshd.Exec {
 func (a *app) serveCmd() *cobra.Command {
 	var (
 		listen, hostKey string
+		pprofAddr       string
 		cfg             sshd.Config
 	)
 	c := &cobra.Command{
@@ -50,6 +53,13 @@ func (a *app) serveCmd() *cobra.Command {
 			key, err := sshd.HostKey(hostKey)
 			if err != nil {
 				return model.Errorf("cannot use the host key: %v", err)
+			}
+			if pprofAddr != "" {
+				stop, err := servePprof(pprofAddr)
+				if err != nil {
+					return err
+				}
+				defer stop()
 			}
 			st, err := a.store()
 			if err != nil {
@@ -99,5 +109,29 @@ func (a *app) serveCmd() *cobra.Command {
 	f.DurationVar(&cfg.IdleTimeout, "idle-timeout", 30*time.Minute, "end a console after this long without keyboard input")
 	f.DurationVar(&cfg.MaxSessionTime, "max-session-time", 12*time.Hour, "end any session after this long")
 	f.DurationVar(&cfg.HandshakeTimeout, "handshake-timeout", 10*time.Second, "drop connections that have not finished the handshake by then")
+	f.StringVar(&pprofAddr, "pprof", "", "serve Go's profiler on this loopback address (for measuring)")
+	_ = f.MarkHidden("pprof")
 	return c
+}
+
+// servePprof serves net/http/pprof on a loopback address only: profiles
+// show memory contents and must not leave the machine.
+func servePprof(addr string) (func(), error) {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		return nil, model.Errorf("--pprof needs a loopback address such as 127.0.0.1:6060, not %q", addr)
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, model.Errorf("cannot listen on %s for the profiler: %v", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(l)
+	return func() { srv.Close() }, nil
 }
