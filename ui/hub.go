@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -39,8 +40,9 @@ type Hub struct {
 	closed bool
 
 	done     chan struct{}
-	presence chan struct{} // who is online changed; published at most once a second
-	beat     chan struct{} // closed at each whole second of the clock, then replaced
+	presence chan struct{}             // who is online changed; published at most once a second
+	beats    [beatPhases]chan struct{} // each closed once a second, then replaced
+	phases   atomic.Uint32             // phases handed out, round robin
 
 	details    map[int64]*detail // incidents opened on screens, for the board below
 	detailsFor *store.Board
@@ -59,7 +61,10 @@ type detail struct {
 // ctx ends.
 func NewHub(ctx context.Context, st *store.Store) (*Hub, error) {
 	h := &Hub{st: st, subs: map[chan struct{}]struct{}{}, online: map[string]int{},
-		done: make(chan struct{}), presence: make(chan struct{}, 1), beat: make(chan struct{})}
+		done: make(chan struct{}), presence: make(chan struct{}, 1)}
+	for i := range h.beats {
+		h.beats[i] = make(chan struct{})
+	}
 	changes, cancel := st.Subscribe()
 	if err := h.load(ctx); err != nil {
 		cancel()
@@ -68,13 +73,16 @@ func NewHub(ctx context.Context, st *store.Store) (*Hub, error) {
 	go func() {
 		defer close(h.done)
 		defer cancel()
-		// One timer for the whole process, at each whole second of the
-		// store's clock: every screen's countdowns turn over on it
-		// together. Presence is shown in every header; when many sessions
-		// join at once, one redraw a second for all of them is plenty.
+		// One timer for the whole process beats for every screen at each
+		// whole second of the store's clock, in phases a few milliseconds
+		// apart: a thousand screens redrawing at the same instant would
+		// hold up everyone's typing for that burst. Presence is shown in
+		// every header; when many sessions join at once, one redraw a
+		// second for all of them is plenty.
 		clock := st.Clock()
 		tick := time.NewTimer(untilNextSecond(clock))
 		defer tick.Stop()
+		phase := 0
 		for {
 			select {
 			case <-ctx.Done():
@@ -82,9 +90,13 @@ func NewHub(ctx context.Context, st *store.Store) (*Hub, error) {
 				return
 			case <-tick.C:
 				h.mu.Lock()
-				close(h.beat)
-				h.beat = make(chan struct{})
+				close(h.beats[phase])
+				h.beats[phase] = make(chan struct{})
 				h.mu.Unlock()
+				if phase = (phase + 1) % beatPhases; phase != 0 {
+					tick.Reset(beatStep)
+					continue
+				}
 				tick.Reset(untilNextSecond(clock))
 				if h.st.IsExercise() {
 					if _, err := h.st.FireDue(ctx); err != nil && ctx.Err() == nil {
@@ -120,12 +132,23 @@ func untilNextSecond(c model.Clock) time.Duration {
 	return max(10*time.Millisecond, now.Truncate(time.Second).Add(time.Second).Sub(now))
 }
 
-// Beat returns a channel closed at the clock's next whole second. After it
-// closes, call Beat again for the following one.
-func (h *Hub) Beat() <-chan struct{} {
+// Screens beat in beatPhases phases, beatStep apart: phase p turns over
+// p×beatStep after the whole second.
+const (
+	beatPhases = 8
+	beatStep   = 25 * time.Millisecond
+)
+
+// Phase hands out beat phases round robin; the first screen, the local
+// console's only one, gets phase 0, on the second itself.
+func (h *Hub) Phase() int { return int((h.phases.Add(1) - 1) % beatPhases) }
+
+// Beat returns a channel closed at the phase's next beat. After it closes,
+// call Beat again for the following one.
+func (h *Hub) Beat(phase int) <-chan struct{} {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.beat
+	return h.beats[phase%beatPhases]
 }
 
 // Incident is one incident and its timeline as of the current board: every
@@ -315,7 +338,8 @@ type Source interface {
 // Beater is a Source with one timer for all its screens (see Hub.Beat); a
 // screen on a Source without one keeps its own.
 type Beater interface {
-	Beat() <-chan struct{}
+	Phase() int
+	Beat(phase int) <-chan struct{}
 }
 
 // listen waits, off the update loop, for the source's next signal (sig),
@@ -335,10 +359,18 @@ func listen(sub, beat <-chan struct{}, sig, end, tick tea.Msg) tea.Cmd {
 	}
 }
 
-// beatOf is the source's shared beat, or nil.
-func beatOf(s Source) <-chan struct{} {
+// beatOf is the source's shared beat for a phase, or nil.
+func beatOf(s Source, phase int) <-chan struct{} {
 	if b, ok := s.(Beater); ok {
-		return b.Beat()
+		return b.Beat(phase)
 	}
 	return nil
+}
+
+// phaseOf is a new screen's beat phase on the source.
+func phaseOf(s Source) int {
+	if b, ok := s.(Beater); ok {
+		return b.Phase()
+	}
+	return 0
 }

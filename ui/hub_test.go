@@ -24,25 +24,34 @@ func newTestHub(t *testing.T, e *conEnv) *Hub {
 	return hub
 }
 
-// One beat serves every screen of the process: each Beat channel closes
-// once, and the next call returns the following one.
+// One timer beats for every screen of the process, in phases handed out
+// round robin: each phase's channel closes once a second, and the next
+// call returns the following one.
 func TestHubBeat(t *testing.T) {
 	hub := newTestHub(t, newConEnv(t))
-	first := hub.Beat()
-	if hub.Beat() != first {
-		t.Fatal("two calls within one second returned different beats")
+	for want := range 2 * beatPhases {
+		if got := hub.Phase(); got != want%beatPhases {
+			t.Fatalf("phase %d handed out as %d", want, got)
+		}
+	}
+	first := hub.Beat(0)
+	if hub.Beat(beatPhases) != first {
+		t.Fatal("phase beatPhases is not phase 0")
 	}
 	for i := range 2 {
-		select {
-		case <-first:
-		case <-time.After(5 * time.Second):
-			t.Fatalf("beat %d did not come within 5s", i)
+		var order []int
+		for p := range beatPhases {
+			select {
+			case <-hub.Beat(p):
+				order = append(order, p)
+			case <-time.After(5 * time.Second):
+				t.Fatalf("second %d: phase %d did not beat within 5s (beaten: %v)", i, p, order)
+			}
 		}
-		next := hub.Beat()
-		if next == first {
-			t.Fatalf("after beat %d, Beat returned the closed channel again", i)
+		if next := hub.Beat(0); next == first {
+			t.Fatalf("after second %d, Beat returned the closed channel again", i)
 		}
-		first = next
+		first = hub.Beat(0)
 	}
 }
 

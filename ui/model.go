@@ -67,6 +67,7 @@ type Model struct {
 	footerLine memo[string]
 
 	sub   <-chan struct{} // the source's signals
+	phase int             // which of the source's beats this screen follows
 	unsub func()
 }
 
@@ -105,6 +106,7 @@ func New(o Options) *Model {
 	m := &Model{o: o, keys: newKeyMap(), st: st, width: o.Width, height: o.Height, filter: fi,
 		now: o.Clock.Now()}
 	m.sub, m.unsub = o.Source.Subscribe()
+	m.phase = phaseOf(o.Source)
 	m.setSnapshot(o.Source.Snapshot())
 	return m
 }
@@ -116,7 +118,7 @@ func (m *Model) Close() { m.unsub() }
 // terminal for its background so colours suit it.
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{m.wait(), tea.RequestBackgroundColor}
-	if beatOf(m.o.Source) == nil {
+	if beatOf(m.o.Source, m.phase) == nil {
 		cmds = append(cmds, m.tick())
 	}
 	return tea.Batch(cmds...)
@@ -126,7 +128,7 @@ func (m *Model) Init() tea.Cmd {
 // closed subscription ends the wait for good. Each message it returns
 // arms the next wait.
 func (m *Model) wait() tea.Cmd {
-	return listen(m.sub, beatOf(m.o.Source), snapMsg{}, snapEndMsg{}, tickMsg{})
+	return listen(m.sub, beatOf(m.o.Source, m.phase), snapMsg{}, snapEndMsg{}, tickMsg{})
 }
 
 // tick fires at the next whole second of the clock, for a source without
@@ -165,7 +167,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.flash != "" && m.now.Sub(m.flashAt) > 8*time.Second && !m.flashErr {
 			m.flash = ""
 		}
-		if beatOf(m.o.Source) != nil {
+		if beatOf(m.o.Source, m.phase) != nil {
 			return m, m.wait()
 		}
 		return m, m.tick()

@@ -35,8 +35,9 @@ type Wall struct {
 	cycle         time.Duration
 	styles        *Styles
 
-	sub  <-chan struct{}
-	stop func()
+	sub   <-chan struct{}
+	stop  func()
+	phase int // which of the source's beats this screen follows
 
 	snap  *Snapshot
 	list  []*model.Incident // the snapshot's incidents, most urgent first: our own copy
@@ -82,6 +83,7 @@ func NewWall(o WallOptions) *Wall {
 	if w.src != nil {
 		// Subscribe before the first look, so no change falls between them.
 		w.sub, w.stop = w.src.Subscribe()
+		w.phase = phaseOf(w.src)
 		w.refresh()
 	}
 	// Whole seconds, so pages turn with the countdowns, not between them.
@@ -120,7 +122,7 @@ func (w *Wall) beat() <-chan struct{} {
 	if w.src == nil {
 		return nil
 	}
-	return beatOf(w.src)
+	return beatOf(w.src, w.phase)
 }
 
 // tickCmd fires at the next whole second of the clock, so the wallboard's
