@@ -241,14 +241,20 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, actor model.Act
 		}
 	}()
 	_, err := p.Run()
+	if errors.Is(err, tea.ErrProgramPanic) {
+		// Bubble Tea recovered a panic inside the program (its stack went
+		// to the server's stderr) and restored the terminal; the server and
+		// every other session live on.
+		s.cfg.Log.Error("session panic", "user", actor.Name, "addr", actor.Source, "wall", wall, "err", err)
+		fmt.Fprintf(sess.Stderr(), "\r\nsitrep: an internal error ended this session; it has been logged\r\n")
+		return 70
+	}
 	if why := reg.reason(); why != "" {
 		fmt.Fprintf(sess, "\r\nsitrep: %s\r\n", why)
 	} else if ctx.Err() == context.DeadlineExceeded {
 		fmt.Fprintf(sess, "\r\nsitrep: the session reached its maximum time of %s\r\n", s.cfg.MaxSessionTime)
 	}
 	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) && pctx.Err() == nil {
-		// A panic inside the program: Bubble Tea recovered it and restored
-		// the terminal; the server lives on.
 		s.cfg.Log.Error("console ended with an error", "user", actor.Name, "addr", actor.Source, "err", err)
 		return 70
 	}
