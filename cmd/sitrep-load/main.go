@@ -100,6 +100,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.pid, "pid", 0, "server process id, to read its RSS and CPU from /proc (0: not measured)")
 	fs.BoolVar(&o.json, "json", false, "print the result as JSON too")
 	fs.BoolVar(&o.sessionsOnly, "sessions-only", false, "open the sessions and hold them until interrupted")
+	var cold string
+	var coldRuns int
+	fs.StringVar(&cold, "cold", "", "instead: measure the local console's start to first frame, running this command line (e.g. \"/tmp/sitrep --db /tmp/lt.db\") on a PTY of -width×-height")
+	fs.IntVar(&coldRuns, "cold-runs", 20, "runs for -cold")
 	fs.StringVar(&o.dump, "dump", "", "write the raw output of the first session to this file; with %d in the name, of every session (numbered from 0)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -110,6 +114,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "sitrep-load: unexpected argument %q\n", fs.Arg(0))
 		return 2
+	}
+	if cold != "" {
+		if coldRuns < 1 {
+			fmt.Fprintln(stderr, "sitrep-load: -cold-runs must be positive")
+			return 2
+		}
+		if err := coldStart(context.Background(), strings.Fields(cold), coldRuns, o.width, o.height, stdout); err != nil {
+			fmt.Fprintf(stderr, "sitrep-load: -cold: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	var err error
 	if o.ramp, err = parseRamp(ramp); err != nil {
