@@ -212,16 +212,7 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, actor model.Act
 			}
 		}
 	}()
-	go func() {
-		for {
-			select {
-			case <-pctx.Done():
-				return
-			case <-resized:
-				p.Send(size.Load().(tea.WindowSizeMsg))
-			}
-		}
-	}()
+	// One goroutine hands sizes on and watches keyboard idleness.
 	go func() {
 		tick := time.NewTicker(min(time.Minute, s.cfg.IdleTimeout/4+time.Second))
 		defer tick.Stop()
@@ -229,6 +220,8 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, actor model.Act
 			select {
 			case <-pctx.Done():
 				return
+			case <-resized:
+				p.Send(size.Load().(tea.WindowSizeMsg))
 			case now := <-tick.C:
 				if in.idleFor(now) > s.cfg.IdleTimeout {
 					reg.mu.Lock()
