@@ -24,14 +24,19 @@ func (s *Store) Backup(ctx context.Context, actor model.Actor, path string) (mod
 	if abs == s.path {
 		return model.Event{}, model.Errorf("the backup cannot overwrite the database itself; give another path")
 	}
-	if _, err := os.Stat(abs); err == nil {
-		return model.Event{}, model.Errorf("%s already exists; give a new file name so no backup is overwritten", abs)
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return model.Event{}, model.Errorf("cannot use %s: %v", abs, err)
-	}
 	if fi, err := os.Stat(filepath.Dir(abs)); err != nil || !fi.IsDir() {
 		return model.Event{}, model.Errorf("the directory %s does not exist; create it first", filepath.Dir(abs))
 	}
+	// The copy holds everything the database does, so it is created
+	// private, like the database, before SQLite fills it (VACUUM INTO
+	// takes an empty file); O_EXCL also means no backup is overwritten.
+	f, err := os.OpenFile(abs, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return model.Event{}, model.Errorf("%s already exists; give a new file name so no backup is overwritten", abs)
+	} else if err != nil {
+		return model.Event{}, model.Errorf("cannot use %s: %v", abs, err)
+	}
+	f.Close()
 	// VACUUM INTO reads in one transaction, so the copy is consistent, and
 	// writes only the new file; the readers are query_only, which refuses
 	// it, so it gets a connection of its own.

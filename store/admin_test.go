@@ -33,6 +33,11 @@ func TestBackup(t *testing.T) {
 		t.Fatalf("source has %d events after the backup, %d before; want the backup event added", len(src), len(srcBefore))
 	}
 
+	// The copy holds everything: private like the database, whatever the
+	// umask.
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("backup file mode: %v %v, want -rw-------", fi.Mode(), err)
+	}
 	cp, err := store.Open(ctx, path)
 	if err != nil {
 		t.Fatalf("open the backup: %v", err)
