@@ -53,6 +53,12 @@ const (
 // errOut.
 func execute(ctx context.Context, cfg config, args []string) int {
 	a := &app{ctx: ctx, cfg: cfg}
+	if cfg.actor != nil && len(args) > 0 && strings.HasPrefix(args[0], "__complete") {
+		// Cobra's hidden completion command writes its diagnostics,
+		// with the client's words in them, to the server's own stderr.
+		fmt.Fprintf(cfg.errOut, "sitrep: unknown command %q; see sitrep --help\n", model.SanitizeLine(args[0]))
+		return exitUsage
+	}
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetIn(cfg.in)
