@@ -1,0 +1,53 @@
+package ssh
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCommandLine(t *testing.T) {
+	tests := []struct {
+		raw     string
+		want    []string
+		errPart string
+	}{
+		{"", nil, ""},
+		{"list --json", []string{"list", "--json"}, ""},
+		{`note INC-1 "two words"`, []string{"note", "INC-1", "two words"}, ""},
+		{`note INC-1 'it''s'`, []string{"note", "INC-1", "its"}, ""},
+		{`note INC-1 "unclosed`, nil, "cannot read the command line"},
+		{"note INC-1 " + strings.Repeat("x", MaxCommandLine), nil, "more than the 32768 sitrep reads"},
+	}
+	for _, tt := range tests {
+		got, err := commandLine(tt.raw)
+		if tt.errPart != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.errPart) {
+				t.Errorf("commandLine(%.40q) error %v, want one saying %q", tt.raw, err, tt.errPart)
+			}
+			continue
+		}
+		if err != nil || strings.Join(got, "\x00") != strings.Join(tt.want, "\x00") {
+			t.Errorf("commandLine(%.40q) = %q, %v; want %q", tt.raw, got, err, tt.want)
+		}
+	}
+}
+
+// A command line too long or unreadable is refused in one sentence, at
+// once, before any command runs.
+func TestCommandLineRefusedOverSSH(t *testing.T) {
+	h := newHarness(t, nil)
+	for _, raw := range []string{"declare " + strings.Repeat("a", 200<<10) + " P1", `declare "unclosed P1`} {
+		start := time.Now()
+		out, errOut, code := h.runAs("bob", raw)
+		if code != 2 || out != "" || !strings.HasPrefix(errOut, "sitrep: ") || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%.30q: exit %d, stdout %q, stderr %q; want exit 2 and one line", raw, code, out, errOut)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%.30q took %v to refuse", raw, d)
+		}
+	}
+	if out, _, _ := h.runAs("bob", "list"); strings.Contains(out, "unclosed") || strings.Contains(out, "aaaa") {
+		t.Errorf("a refused command line wrote an incident: %q", out)
+	}
+}
