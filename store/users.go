@@ -16,6 +16,10 @@ func userNotFound(name string) error {
 
 // getUser finds a current user by name, ignoring case, with their keys.
 func getUser(ctx context.Context, q querier, name string) (model.User, error) {
+	// A name no user can have is refused as such, not echoed back whole.
+	if _, err := model.CleanUserName(name); err != nil {
+		return model.User{}, err
+	}
 	users, err := loadUsers(ctx, q, "u.name = ? COLLATE NOCASE", name)
 	if err != nil {
 		return model.User{}, err

@@ -98,12 +98,20 @@ func (a *app) checkCmd() *cobra.Command {
 	return c
 }
 
+// maxStdinText is the most standard input a text argument reads: well
+// past the longest text any command takes (4,000 characters of up to 4
+// bytes each), so a longer input is refused as too long, not cut.
+const maxStdinText = 64 << 10
+
 // textArg joins the text arguments; "-" reads the text from standard input.
-func (a *app) textArg(argv []string) (string, error) {
+func (a *app) textArg(what string, argv []string) (string, error) {
 	if len(argv) == 1 && argv[0] == "-" {
-		b, err := io.ReadAll(io.LimitReader(a.cfg.in, 64*1024))
+		b, err := io.ReadAll(io.LimitReader(a.cfg.in, maxStdinText+1))
 		if err != nil {
-			return "", model.Errorf("cannot read the text from standard input: %v", err)
+			return "", model.Errorf("cannot read the %s from standard input: %v", what, err)
+		}
+		if len(b) > maxStdinText {
+			return "", model.Errorf("the %s on standard input is longer than %d bytes; a %s is at most %d characters", what, maxStdinText, what, model.MaxNote)
 		}
 		return string(b), nil
 	}
@@ -126,7 +134,7 @@ func (a *app) textCmd(use, short, what string, do func(st *store.Store, act mode
 		Short: short,
 		Args:  textArgs(what),
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			text, err := a.textArg(argv[1:])
+			text, err := a.textArg(what, argv[1:])
 			if err != nil {
 				return err
 			}
