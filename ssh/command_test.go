@@ -51,3 +51,22 @@ func TestCommandLineRefusedOverSSH(t *testing.T) {
 		t.Errorf("a refused command line wrote an incident: %q", out)
 	}
 }
+
+// A connection's session slot is free by the time its client hears the
+// exit status: with three consoles open on a connection allowed four
+// sessions, commands run back to back on it are never refused.
+func TestSessionSlotFreeOnExit(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.dial("bob")
+	for range 3 {
+		p := openPTY(t, c, 80, 24, true, "")
+		if _, ok := p.out.waitFor("SITREP", 10*time.Second); !ok {
+			t.Fatal("no board")
+		}
+	}
+	for i := range 100 {
+		if out, errOut, code := run(t, c, "whoami"); code != 0 || !strings.HasPrefix(out, "bob ") {
+			t.Fatalf("command %d back to back: exit %d, %q %q", i, code, out, errOut)
+		}
+	}
+}

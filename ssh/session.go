@@ -45,7 +45,21 @@ func (p *session) reason() string {
 // panic anywhere inside, logs it and ends only that session.
 func (s *Server) handle(sess cssh.Session) {
 	start := time.Now()
-	defer endSession(sess)
+	// The connection's session slot is given back before the client is
+	// told the exit status: a client that opens its next session on
+	// hearing it must find the slot free.
+	counted := false // this session is in s.sessions
+	release := sync.OnceFunc(func() {
+		if counted {
+			s.sessions.Add(-1)
+		}
+		endSession(sess)
+	})
+	defer release()
+	exit := func(code int) {
+		release()
+		sess.Exit(code)
+	}
 	addr := source(sess.RemoteAddr())
 	user := "-"
 	kind := "exec"
@@ -53,27 +67,27 @@ func (s *Server) handle(sess cssh.Session) {
 		if r := recover(); r != nil {
 			s.cfg.Log.Error("session panic", "user", user, "addr", addr, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			fmt.Fprintf(sess.Stderr(), "\r\nsitrep: an internal error ended this session; it has been logged\r\n")
-			sess.Exit(70)
+			exit(70)
 		}
 	}()
 	if n := s.sessions.Add(1); n > int64(s.cfg.MaxSessions) {
 		s.sessions.Add(-1)
 		fmt.Fprintln(sess.Stderr(), "sitrep: the server is at its session limit; try again shortly")
-		sess.Exit(1)
+		exit(1)
 		return
 	}
-	defer s.sessions.Add(-1)
+	counted = true
 
 	if s.isClosing() {
 		fmt.Fprintln(sess.Stderr(), "sitrep: the server is shutting down; reconnect in a moment")
-		sess.Exit(1)
+		exit(1)
 		return
 	}
 	u, fp, err := s.identify(sess)
 	if err != nil {
 		s.cfg.Log.Warn("session refused", "addr", addr, "err", err)
 		fmt.Fprintf(sess.Stderr(), "sitrep: %s\n", err)
-		sess.Exit(1)
+		exit(1)
 		return
 	}
 	user = u.Name
@@ -88,7 +102,7 @@ func (s *Server) handle(sess cssh.Session) {
 	if err != nil {
 		fmt.Fprintf(sess.Stderr(), "sitrep: %s\n", model.SanitizeLine(err.Error()))
 		s.cfg.Log.Info("session", "user", u.Name, "role", u.Role, "addr", addr, "kind", kind, "exit", 2, "refused", "command line")
-		sess.Exit(2)
+		exit(2)
 		return
 	}
 	_, _, isPty := sess.Pty()
@@ -108,7 +122,7 @@ func (s *Server) handle(sess cssh.Session) {
 	}
 	s.cfg.Log.Info("session", "user", u.Name, "role", u.Role, "addr", addr, "kind", kind, "exit", code,
 		"duration", time.Since(start).Round(time.Millisecond).String())
-	sess.Exit(code)
+	exit(code)
 }
 
 // MaxCommandLine is the longest command line a session may send: twice
