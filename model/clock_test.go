@@ -1,6 +1,7 @@
 package model
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -60,6 +61,27 @@ func TestParseTime(t *testing.T) {
 		{"2026-05-04 08:00:00", time.Time{}, true},
 		{"2026-05-04T08:00:00", time.Time{}, true}, // no zone
 		{"2026-02-30T08:00:00Z", time.Time{}, true},
+		// Real zone offsets run from -12:00 to +14:00; RFC 3339 allows
+		// hours 00-23 and minutes 00-59, Go's parser a little more.
+		{"2026-05-04T22:00:00+14:00", utc(2026, 5, 4, 8, 0, 0), false},
+		{"2026-05-03T20:00:00-12:00", utc(2026, 5, 4, 8, 0, 0), false},
+		{"2026-05-04T08:00:00-00:00", now, false},
+		{"2026-05-05T07:59:00+23:59", utc(2026, 5, 4, 8, 0, 0), false},
+		{"2026-05-04T08:00:00+24:00", time.Time{}, true}, // Go reads it as a day ahead of UTC
+		{"2026-05-04T08:00:00+23:60", time.Time{}, true}, // Go reads it as +24:00
+		{"2026-05-04T08:00:00+01:60", time.Time{}, true}, // Go reads it as +02:00
+		{"2026-05-04T08:00:00-99:59", time.Time{}, true},
+		// Before 1970 is a mistyped year or an offset of centuries; year 1
+		// is also the zero time, which the store takes for "not given".
+		{"1970-01-01T00:00:00Z", utc(1970, 1, 1, 0, 0, 0), false},
+		{"1969-12-31T23:59:59Z", time.Time{}, true},
+		{"1026-05-04T08:00:00Z", time.Time{}, true},
+		{"0001-01-01T00:00:00Z", time.Time{}, true},
+		{"0000-01-01T00:00:00+23:59", time.Time{}, true},
+		{"-2562047h47m16.854775807s", time.Time{}, true}, // the longest Duration: 292 years
+		{"-9223372036854775808ns", time.Time{}, true},
+		{"-9223372036854775809ns", time.Time{}, true}, // overflows a Duration
+		{"-8760h", now.Add(-8760 * time.Hour), false}, // a year back is unusual but possible
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -78,6 +100,24 @@ func TestParseTime(t *testing.T) {
 				t.Errorf("ParseTime(%q) = %v, want %v", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestParseTimeLongInput: a refusal of a time or a date quotes at most the start of what was
+// given, so a pasted log or a 100 KB argument does not fill the terminal.
+func TestParseTimeLongInput(t *testing.T) {
+	now := ams(2026, 5, 4, 10, 0, 0)
+	for _, in := range []string{strings.Repeat("x", 100_000), "-" + strings.Repeat("9", 5000) + "h", "+" + strings.Repeat("1", 5000) + "h"} {
+		_, err := ParseTime(in, now)
+		wantUserError(t, err)
+		if n := len(err.Error()); n > 300 {
+			t.Errorf("refusal of a %d-byte time is %d bytes long", len(in), n)
+		}
+	}
+	_, err := ParseDate(strings.Repeat("2026-05-04", 10_000))
+	wantUserError(t, err)
+	if n := len(err.Error()); n > 300 {
+		t.Errorf("refusal of a long date is %d bytes long", n)
 	}
 }
 

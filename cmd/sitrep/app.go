@@ -53,13 +53,13 @@ const (
 // errOut.
 func execute(ctx context.Context, cfg config, args []string) int {
 	a := &app{ctx: ctx, cfg: cfg}
-	if cfg.actor != nil && len(args) > 0 && strings.HasPrefix(args[0], "__complete") {
+	root := a.rootCmd()
+	if a.remote() && completionRequest(root, args) {
 		// Cobra's hidden completion command writes its diagnostics,
 		// with the client's words in them, to the server's own stderr.
-		fmt.Fprintf(cfg.errOut, "sitrep: unknown command %q; see sitrep --help\n", model.SanitizeLine(args[0]))
+		fmt.Fprintln(cfg.errOut, "sitrep: shell completion is not served over SSH; see sitrep --help")
 		return exitUsage
 	}
-	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetIn(cfg.in)
 	root.SetOut(&a.out)
@@ -88,6 +88,18 @@ func execute(ctx context.Context, cfg config, args []string) int {
 	// on a terminal. JSON is already escaped by the encoder.
 	io.WriteString(cfg.out, model.Sanitize(a.out.String()))
 	return exitOK
+}
+
+// completionRequest reports whether cobra would run its hidden shell
+// completion command (__complete or __completeNoDesc) for args: it adds
+// that command to the tree only when it is called, wherever flags put it.
+func completionRequest(root *cobra.Command, args []string) bool {
+	probe := &cobra.Command{Use: cobra.ShellCompRequestCmd, Aliases: []string{cobra.ShellCompNoDescRequestCmd},
+		Hidden: true, DisableFlagParsing: true, Run: func(*cobra.Command, []string) {}}
+	root.AddCommand(probe)
+	defer root.RemoveCommand(probe)
+	c, _, err := root.Find(args)
+	return err == nil && c == probe
 }
 
 // cobraUsage turns cobra's own complaints (unknown command, missing
