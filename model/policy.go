@@ -23,6 +23,15 @@ type Policy struct {
 	loc           *time.Location
 }
 
+// The longest durations a policy may set: far past any real target, and
+// far short of what a time.Duration holds, so no deadline overflows.
+const (
+	MaxAckMinutes  = 365 * 24 * 60
+	MaxReviewDays  = 3650
+	MaxClockHours  = 10 * 365 * 24
+	MaxClockMonths = 120
+)
+
 // Minutes is a duration configured in whole minutes.
 type Minutes int
 
@@ -183,8 +192,14 @@ func (p *Policy) Validate() error {
 	if p.AckInside <= 0 || p.AckOutside <= 0 {
 		return Errorf("acknowledgement targets must be positive numbers of minutes")
 	}
+	if p.AckInside > MaxAckMinutes || p.AckOutside > MaxAckMinutes {
+		return Errorf("acknowledgement targets of %d and %d minutes are too long; the most is %d (a year)", p.AckInside, p.AckOutside, MaxAckMinutes)
+	}
 	if p.ReviewDays <= 0 {
 		return Errorf("the review deadline must be a positive number of days")
+	}
+	if p.ReviewDays > MaxReviewDays {
+		return Errorf("a review deadline of %d days is too long; the most is %d (ten years)", p.ReviewDays, MaxReviewDays)
 	}
 	// A clock may run from ack or a clock listed before it; review is
 	// computed after the clocks, so it cannot be an anchor, but its kind is
@@ -234,6 +249,9 @@ func (c RegClock) validate(earlier map[string]bool) error {
 	if strings.TrimSpace(c.Label) == "" {
 		return Errorf("clock %q needs a label", c.Kind)
 	}
+	if _, err := CleanText("clock label", c.Label, SingleLine, 1, MaxTitle); err != nil {
+		return Errorf("clock %q: %v", c.Kind, err)
+	}
 	switch c.Applies {
 	case AppliesBreach, AppliesAlways, "P0", "P1", "P2", "P3":
 	default:
@@ -247,6 +265,9 @@ func (c RegClock) validate(earlier map[string]bool) error {
 	}
 	if c.Hours < 0 || c.Months < 0 || c.Hours == 0 && c.Months == 0 {
 		return Errorf("clock %q needs a positive number of hours or months", c.Kind)
+	}
+	if c.Hours > MaxClockHours || c.Months > MaxClockMonths {
+		return Errorf("clock %q runs %d hours and %d months; the most is %d hours (ten years) or %d months", c.Kind, c.Hours, c.Months, MaxClockHours, MaxClockMonths)
 	}
 	if c.MetBy != MetByNotified && c.MetBy != MetByReport {
 		return Errorf("clock %q is met by %q; use notified or report", c.Kind, c.MetBy)
