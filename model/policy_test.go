@@ -74,7 +74,7 @@ func TestValidateRefuses(t *testing.T) {
 		{"ack target that overflows", func(p *Policy) { p.AckInside = 153722867280912931 }},
 		{"review past ten years", func(p *Policy) { p.ReviewDays = MaxReviewDays + 1 }},
 		{"clock hours past ten years", func(p *Policy) { p.Clocks[0].Hours = MaxClockHours + 1 }},
-		{"clock months past ten years", func(p *Policy) { p.Clocks[0].Hours, p.Clocks[0].Months = 0, MaxClockMonths + 1 }},
+		{"clock months past ten years", func(p *Policy) { p.Clocks[0].Hours, p.Clocks[0].Months = 0, MaxClockMonths+1 }},
 		{"clock label with an escape", func(p *Policy) { p.Clocks[0].Label = "GDPR \x1b]0;pwned\x07" }},
 		{"clock label with bidi", func(p *Policy) { p.Clocks[0].Label = "GDPR \u202e" }},
 		{"empty time zone", func(p *Policy) { p.BusinessHours.TimeZone = "" }},

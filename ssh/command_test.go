@@ -1,36 +1,80 @@
 package ssh
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 )
 
-func TestCommandLine(t *testing.T) {
+func TestSplitCommand(t *testing.T) {
 	tests := []struct {
 		raw     string
 		want    []string
 		errPart string
 	}{
 		{"", nil, ""},
+		{"  \t\n ", nil, ""},
 		{"list --json", []string{"list", "--json"}, ""},
 		{`note INC-1 "two words"`, []string{"note", "INC-1", "two words"}, ""},
 		{`note INC-1 'it''s'`, []string{"note", "INC-1", "its"}, ""},
-		{`note INC-1 "unclosed`, nil, "cannot read the command line"},
+		{`note INC-1 'it'\''s'`, []string{"note", "INC-1", "it's"}, ""},
+		{`declare --summary '' --sev P3`, []string{"declare", "--summary", "", "--sev", "P3"}, ""},
+		{`a "" b`, []string{"a", "", "b"}, ""},
+		{`a\ b c`, []string{"a b", "c"}, ""},
+		{`"a\"b\\c\$d\e"`, []string{`a"b\c$d\e`}, ""},
+		{"a\\\nb", []string{"ab"}, ""},
+		{"\"a\\\nb\"", []string{"ab"}, ""},
+		{`x;rm -rf / $(id) | y & *`, []string{"x;rm", "-rf", "/", "$(id)", "|", "y", "&", "*"}, ""},
+		{"caf\xc3\xa9 \xff", []string{"café", "\xff"}, ""},
+		{"nbsp\u00a0stays", []string{"nbsp\u00a0stays"}, ""},
+		{`note INC-1 "unclosed`, nil, "double quote is not closed"},
+		{`note INC-1 'unclosed`, nil, "single quote is not closed"},
+		{`note INC-1 trailing\`, nil, "ends with a backslash"},
 		{"note INC-1 " + strings.Repeat("x", MaxCommandLine), nil, "more than the 32768 sitrep reads"},
 	}
 	for _, tt := range tests {
-		got, err := commandLine(tt.raw)
+		got, err := SplitCommand(tt.raw)
 		if tt.errPart != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.errPart) {
-				t.Errorf("commandLine(%.40q) error %v, want one saying %q", tt.raw, err, tt.errPart)
+				t.Errorf("SplitCommand(%.40q) error %v, want one saying %q", tt.raw, err, tt.errPart)
 			}
 			continue
 		}
-		if err != nil || strings.Join(got, "\x00") != strings.Join(tt.want, "\x00") {
-			t.Errorf("commandLine(%.40q) = %q, %v; want %q", tt.raw, got, err, tt.want)
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("SplitCommand(%.40q) = %q, %v; want %q", tt.raw, got, err, tt.want)
 		}
 	}
+}
+
+// shellQuote writes words as a POSIX shell reads them back.
+func shellQuote(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+	}
+	return strings.Join(q, " ")
+}
+
+// Any words, quoted as a shell would, split back into the same words; and
+// no line makes SplitCommand panic.
+func FuzzSplitCommand(f *testing.F) {
+	for _, s := range []string{"", "list", `a "b c" 'd'`, `'it'\''s'`, "a\\\nb", `"\$\` + "`" + `"`, "x\x00y", "\xff\xfe", "''", `""`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		words, err := SplitCommand(raw)
+		if err != nil {
+			return
+		}
+		back, err := SplitCommand(shellQuote(words))
+		if len(shellQuote(words)) > MaxCommandLine {
+			return
+		}
+		if err != nil || !slices.Equal(back, words) && !(len(back) == 0 && len(words) == 0) {
+			t.Fatalf("%q split into %q, quoted back into %q and split again into %q (%v)", raw, words, shellQuote(words), back, err)
+		}
+	})
 }
 
 // A command line too long or unreadable is refused in one sentence, at

@@ -11,7 +11,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	cssh "charm.land/ssh"
-	"github.com/anmitsu/go-shlex"
 	"github.com/charmbracelet/colorprofile"
 	gossh "golang.org/x/crypto/ssh"
 
@@ -98,7 +97,7 @@ func (s *Server) handle(sess cssh.Session) {
 		s.cfg.Log.Error("audit login", "user", u.Name, "err", err)
 	}
 
-	args, err := commandLine(sess.RawCommand())
+	args, err := SplitCommand(sess.RawCommand())
 	if err != nil {
 		fmt.Fprintf(sess.Stderr(), "sitrep: %s\n", model.SanitizeLine(err.Error()))
 		s.cfg.Log.Info("session", "user", u.Name, "role", u.Role, "addr", addr, "kind", kind, "exit", 2, "refused", "command line")
@@ -123,24 +122,6 @@ func (s *Server) handle(sess cssh.Session) {
 	s.cfg.Log.Info("session", "user", u.Name, "role", u.Role, "addr", addr, "kind", kind, "exit", code,
 		"duration", time.Since(start).Round(time.Millisecond).String())
 	exit(code)
-}
-
-// MaxCommandLine is the longest command line a session may send: twice
-// what the longest note needs, and far below what splitting it into words
-// costs noticeably (the splitter is quadratic in a word's length).
-const MaxCommandLine = 32 << 10
-
-// commandLine splits an exec request into words as a shell would, and
-// refuses one that is too long or cannot be read (an unclosed quote).
-func commandLine(raw string) ([]string, error) {
-	if len(raw) > MaxCommandLine {
-		return nil, fmt.Errorf("the command line is %d bytes, more than the %d sitrep reads; a note is at most %d characters", len(raw), MaxCommandLine, model.MaxNote)
-	}
-	args, err := shlex.Split(raw, true)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the command line: %v", err)
-	}
-	return args, nil
 }
 
 // identify finds the user whose key authenticated this connection. The
