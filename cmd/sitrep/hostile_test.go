@@ -22,6 +22,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"sitrep/model"
+	"sitrep/ssh/sshtest"
 )
 
 // End-to-end hostile input against the real command line over SSH: text a
@@ -690,7 +691,7 @@ func TestOversizedPTYClamped(t *testing.T) {
 	const huge, maxW, maxH = 10000, 400, 200
 	within := func(what string, out []byte) {
 		t.Helper()
-		if col, row := harnessExtent(out, huge); col > maxW || row > maxH {
+		if col, row, _ := sshtest.Extent(out, huge); col > maxW || row > maxH {
 			t.Errorf("%s drew to column %d, row %d of a terminal clamped to %d×%d", what, col, row, maxW, maxH)
 		}
 	}
@@ -719,7 +720,7 @@ func TestOversizedPTYClamped(t *testing.T) {
 	// Redrawn at the new size: something drawn below the old 24 rows.
 	deadline := time.Now().Add(hostileWait)
 	for {
-		if _, row := harnessExtent([]byte(grown.out.String())[mark:], huge); row > 24 {
+		if _, row, _ := sshtest.Extent([]byte(grown.out.String())[mark:], huge); row > 24 {
 			break
 		}
 		if time.Now().After(deadline) {
