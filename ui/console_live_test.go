@@ -14,15 +14,7 @@ import (
 // newLiveConsole opens a console on a real Hub of e's store.
 func newLiveConsole(t *testing.T, e *conEnv, w, h int) (*conHarness, *Hub) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	hub, err := NewHub(ctx, e.st)
-	if err != nil {
-		t.Fatalf("hub: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		<-hub.Done()
-	})
+	hub := newTestHub(t, e)
 	m := New(Options{Store: e.st, Source: hub, Actor: conOwner, Clock: e.clk, Width: w, Height: h})
 	t.Cleanup(m.Close)
 	return &conHarness{t: t, e: e, m: m, results: make(chan tea.Msg, 4096)}, hub
