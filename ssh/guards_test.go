@@ -2,7 +2,6 @@ package ssh
 
 import (
 	"errors"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -11,41 +10,8 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"sitrep/model"
+	"sitrep/ssh/sshtest"
 )
-
-func TestHandshakeTimeout(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t, func(c *Config) { c.HandshakeTimeout = 300 * time.Millisecond })
-	c, err := net.Dial("tcp", h.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	start := time.Now()
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	buf := make([]byte, 512)
-	for {
-		_, err = c.Read(buf) // the server's version line, then the end
-		if err != nil {
-			break
-		}
-	}
-	d := time.Since(start)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		t.Fatalf("a client that sends nothing was still connected after %v", d)
-	}
-	t.Logf("a silent client was dropped after %v (%v)", d.Round(time.Millisecond), err)
-	if d > 2*time.Second {
-		t.Errorf("a silent client was dropped after %v; the handshake timeout is 300ms", d)
-	}
-	// A client that does complete the handshake is not cut off by it.
-	c2 := h.dial("bob")
-	time.Sleep(500 * time.Millisecond)
-	if out, _, code := run(t, c2, "whoami"); code != 0 || !strings.HasPrefix(out, "bob ") {
-		t.Errorf("after the handshake timeout had passed: %d %q", code, out)
-	}
-}
 
 func TestConnectionRateLimit(t *testing.T) {
 	t.Parallel()
@@ -172,7 +138,7 @@ func TestPTYSizeIsClamped(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	check := func(when string, out []byte) {
 		t.Helper()
-		maxCol, maxRow, rows := extent(out, maxW)
+		maxCol, maxRow, rows := sshtest.Extent(out, maxW)
 		t.Logf("%s: %d bytes, furthest column %d, row %d, header to column %d", when, len(out), maxCol, maxRow, rows[1])
 		if maxCol > maxW || maxRow > maxH {
 			t.Errorf("%s: output reaches column %d row %d; clamp is %d×%d", when, maxCol, maxRow, maxW, maxH)
@@ -183,7 +149,7 @@ func TestPTYSizeIsClamped(t *testing.T) {
 	}
 	first := []byte(p.out.String())
 	check("10000×10000", first)
-	if _, _, rows := extent(first, maxW); rows[1] < maxW-10 {
+	if _, _, rows := sshtest.Extent(first, maxW); rows[1] < maxW-10 {
 		t.Errorf("the header line reaches column %d; want it laid out for %d columns", rows[1], maxW)
 	}
 	// A window change to an absurd size is clamped too.

@@ -14,9 +14,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
@@ -108,11 +108,13 @@ type harness struct {
 	hub     *ui.Hub
 	srv     *Server
 	run     *running
+	lis     *tunedListener
 	cfg     Config
 	addr    string
 	hostKey []byte
 	keys    map[string]gossh.Signer
 	log     *syncBuffer
+	setup   func(*Server) // applied to each server before it serves
 }
 
 // running is a started server and what its Serve returned.
@@ -128,7 +130,14 @@ type running struct {
 // 127.0.0.1:0 configured by tweak; the test's cleanup shuts it down.
 func newHarness(t *testing.T, tweak func(*Config)) *harness {
 	t.Helper()
-	return build(t, filepath.Join(t.TempDir(), "sitrep.db"), tweak)
+	return build(t, filepath.Join(t.TempDir(), "sitrep.db"), tweak, nil)
+}
+
+// newHarnessWith is newHarness with setup applied to the server before it
+// serves, for the unexported test seams (wrapModel).
+func newHarnessWith(t *testing.T, tweak func(*Config), setup func(*Server)) *harness {
+	t.Helper()
+	return build(t, filepath.Join(t.TempDir(), "sitrep.db"), tweak, setup)
 }
 
 // fillers is how many incidents newFilledHarness's board has.
@@ -180,7 +189,7 @@ func newFilledHarness(t *testing.T, tweak func(*Config)) *harness {
 			t.Fatal(err)
 		}
 	}
-	return build(t, dst, tweak)
+	return build(t, dst, tweak, nil)
 }
 
 func TestMain(m *testing.M) {
@@ -191,7 +200,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func build(t *testing.T, db string, tweak func(*Config)) *harness {
+func build(t *testing.T, db string, tweak func(*Config), setup func(*Server)) *harness {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, db)
@@ -199,7 +208,7 @@ func build(t *testing.T, db string, tweak func(*Config)) *harness {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
-	h := &harness{t: t, st: st, keys: map[string]gossh.Signer{}, log: newSyncBuffer()}
+	h := &harness{t: t, st: st, keys: map[string]gossh.Signer{}, log: newSyncBuffer(), setup: setup}
 	for _, u := range team {
 		signer, authorized := newKey(t)
 		if _, err := st.AddUser(ctx, setupActor, u.name, u.role, []string{authorized}); err != nil {
@@ -247,12 +256,16 @@ func (h *harness) start() {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if h.setup != nil {
+		h.setup(srv)
+	}
+	nl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
+	l := &tunedListener{Listener: nl}
 	r := &running{srv: srv, served: make(chan struct{})}
-	h.srv, h.run, h.addr = srv, r, l.Addr().String()
+	h.srv, h.run, h.addr, h.lis = srv, r, l.Addr().String(), l
 	go func() {
 		r.serveErr = srv.Serve(l)
 		close(r.served)
@@ -263,6 +276,27 @@ func (h *harness) start() {
 	if err := awaitVersion(h.addr); err != nil {
 		t.Fatalf("the server does not answer: %v", err)
 	}
+}
+
+// tunedListener can give the next connection the server accepts a small
+// kernel send buffer (smallSendBuffer): a client that stops reading then
+// blocks the server's writes after kilobytes rather than megabytes, as
+// loopback's autotuned buffers would otherwise absorb.
+type tunedListener struct {
+	net.Listener
+	small atomic.Bool
+}
+
+// smallSendBuffer applies to the next connection accepted; only for a
+// test that dials nothing else meanwhile.
+func (l *tunedListener) smallSendBuffer() { l.small.Store(true) }
+
+func (l *tunedListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok && err == nil && l.small.CompareAndSwap(true, false) {
+		tc.SetWriteBuffer(4096)
+	}
+	return c, err
 }
 
 // awaitVersion connects and reads the server's version line.
@@ -596,148 +630,4 @@ func eventually(timeout time.Duration, cond func() bool) bool {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// extent follows the cursor through terminal output written for a
-// terminal w columns wide and reports the furthest column and row any
-// glyph was printed at or the cursor was sent to (1-based), and the
-// furthest column printed on each row.
-func extent(out []byte, w int) (maxCol, maxRow int, rows map[int]int) {
-	rows = map[int]int{}
-	row, col := 1, 1
-	savedRow, savedCol := 1, 1
-	var last rune = ' '
-	note := func(r, c int) {
-		maxCol, maxRow = max(maxCol, c), max(maxRow, r)
-	}
-	print := func(ch rune) {
-		cw := ansi.StringWidth(string(ch))
-		if cw == 0 {
-			return
-		}
-		if col+cw-1 > w { // autowrap, as a terminal does
-			row, col = row+1, 1
-		}
-		note(row, col+cw-1)
-		rows[row] = max(rows[row], col+cw-1)
-		col += cw
-		last = ch
-	}
-	move := func(r, c int) {
-		row, col = max(1, r), max(1, c)
-		note(row, col)
-	}
-	for i := 0; i < len(out); {
-		b := out[i]
-		switch {
-		case b == 0x1b && i+1 < len(out):
-			i++
-			switch out[i] {
-			case '[':
-				i++
-				start := i
-				for i < len(out) && (out[i] < 0x40 || out[i] > 0x7e) {
-					i++
-				}
-				if i >= len(out) {
-					return
-				}
-				params, final := string(out[start:i]), out[i]
-				i++
-				if strings.ContainsAny(params, "?<>=") {
-					continue // private modes and queries do not move the cursor
-				}
-				var ns []int
-				for _, p := range strings.Split(params, ";") {
-					n := 0
-					fmt.Sscanf(p, "%d", &n)
-					ns = append(ns, n)
-				}
-				arg := func(k, def int) int {
-					if k < len(ns) && ns[k] > 0 {
-						return ns[k]
-					}
-					return def
-				}
-				switch final {
-				case 'H', 'f':
-					move(arg(0, 1), arg(1, 1))
-				case 'A':
-					move(row-arg(0, 1), col)
-				case 'B':
-					move(row+arg(0, 1), col)
-				case 'C':
-					move(row, col+arg(0, 1))
-				case 'D':
-					move(row, col-arg(0, 1))
-				case 'E':
-					move(row+arg(0, 1), 1)
-				case 'F':
-					move(row-arg(0, 1), 1)
-				case 'G', '`':
-					move(row, arg(0, 1))
-				case 'd':
-					move(arg(0, 1), col)
-				case 'b':
-					for range arg(0, 1) {
-						print(last)
-					}
-				case 'r':
-					move(1, 1)
-				case 's':
-					savedRow, savedCol = row, col
-				case 'u':
-					row, col = savedRow, savedCol
-				}
-			case ']', 'P', '_', '^', 'X': // strings up to BEL or ST
-				i++
-				for i < len(out) && out[i] != 0x07 && !(out[i] == 0x1b && i+1 < len(out) && out[i+1] == '\\') {
-					i++
-				}
-				if i < len(out) && out[i] == 0x07 {
-					i++
-				} else {
-					i += 2
-				}
-			case '7':
-				savedRow, savedCol = row, col
-				i++
-			case '8':
-				row, col = savedRow, savedCol
-				i++
-			case 'D':
-				move(row+1, col)
-				i++
-			case 'E':
-				move(row+1, 1)
-				i++
-			case 'M':
-				move(row-1, col)
-				i++
-			case '(', ')', '*', '+', '#', ' ':
-				i += 2
-			default:
-				i++
-			}
-		case b == '\r':
-			col = 1
-			i++
-		case b == '\n':
-			move(row+1, col)
-			i++
-		case b == '\b':
-			col = max(1, col-1)
-			i++
-		case b == '\t':
-			move(row, (col-1)/8*8+9)
-			i++
-		case b < 0x20 || b == 0x7f:
-			i++
-		default:
-			r, n := utf8.DecodeRune(out[i:])
-			print(r)
-			i += n
-		}
-	}
-	return
 }

@@ -2,12 +2,10 @@ package ssh
 
 import (
 	"context"
-	"io"
 	"runtime"
 	"runtime/pprof"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -113,111 +111,6 @@ func TestFanOutToFiftyConsoles(t *testing.T) {
 		}
 	}
 }
-
-// A client that stops reading does not hold up the others: a console
-// nobody reads, and a command whose output nobody reads (its window full,
-// so the server is blocked writing to it).
-func TestStalledClientDoesNotDelayOthers(t *testing.T) {
-	h := newHarness(t, nil)
-	ctx := context.Background()
-	// A console at the largest size, never read.
-	stalled := openPTY(t, h.dial("alice"), 400, 200, false, "")
-	// cat echoes its input: 8 MiB in and nothing read out fills the 2 MiB
-	// window the client gives the server, then the 2 MiB the server gives
-	// the client, and the client's writes block.
-	sc := h.dial("olivia")
-	cat, err := sc.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cat.Close()
-	catIn, err := cat.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cat.StdoutPipe(); err != nil { // and never read
-		t.Fatal(err)
-	}
-	if err := cat.Start("cat"); err != nil {
-		t.Fatal(err)
-	}
-	var fed atomic.Int64
-	fedAll := make(chan struct{})
-	go func() {
-		defer close(fedAll)
-		chunk := []byte(strings.Repeat("x", 32<<10))
-		for range 256 { // 8 MiB
-			n, err := catIn.Write(chunk)
-			fed.Add(int64(n))
-			if err != nil {
-				return
-			}
-		}
-	}()
-
-	var readers []*ptySession
-	for i := range 5 {
-		r := openPTY(t, h.dial([]string{"olivia", "bob", "vera"}[i%3]), 140, 40, true, "")
-		if _, ok := r.out.waitFor("SITREP", 10*time.Second); !ok {
-			t.Fatalf("reader %d shows no board", i)
-		}
-		readers = append(readers, r)
-	}
-	// The server stops taking cat's input once it cannot write its output.
-	time.Sleep(300 * time.Millisecond)
-	select {
-	case <-fedAll:
-		t.Fatalf("the server took all %d bytes of cat's input with none of its output read", fed.Load())
-	default:
-	}
-
-	var worst time.Duration
-	for round := range 5 {
-		title := uniqueTitle("stall-")
-		if _, err := h.st.Declare(ctx, setupActor, model.Declaration{Title: title, Severity: "P0"}); err != nil {
-			t.Fatal(err)
-		}
-		var wg sync.WaitGroup
-		lat := make([]time.Duration, len(readers))
-		for i, r := range readers {
-			wg.Go(func() {
-				d, ok := r.out.waitFor(title, 5*time.Second)
-				if !ok {
-					t.Errorf("round %d: reader %d did not see %q within 5s", round, i, title)
-				}
-				lat[i] = d
-			})
-		}
-		wg.Wait()
-		for i, d := range lat {
-			worst = max(worst, d)
-			if d > 2*time.Second {
-				t.Errorf("round %d: reader %d saw the change after %v (bound 2s)", round, i, d)
-			}
-		}
-	}
-	t.Logf("with two stalled clients: worst delay seen by 5 readers over 5 writes: %v", worst.Round(time.Millisecond))
-	// A new connection still works while those clients are stalled.
-	if out, _, code := h.runAs("vera", "list"); code != 0 || !strings.Contains(out, "INC-") {
-		t.Errorf("list while clients are stalled: %d %q", code, out)
-	}
-	t.Logf("cat took %d bytes of input before stalling", fed.Load())
-	// Closing the stalled command's session ends it on the server.
-	before := h.srv.Sessions()
-	cat.Close()
-	if !eventually(5*time.Second, func() bool { return h.srv.Sessions() == before-1 }) {
-		t.Errorf("closing the stalled command's session: %d sessions, want %d", h.srv.Sessions(), before-1)
-	}
-	// How much the stalled console had been sent and left unread.
-	var unread atomic.Int64
-	go io.Copy(writerFunc(func(p []byte) (int, error) { unread.Add(int64(len(p))); return len(p), nil }), stalled.stdout)
-	time.Sleep(200 * time.Millisecond)
-	t.Logf("the unread console had %d bytes waiting", unread.Load())
-}
-
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // A burst of window changes (a terminal being resized by dragging) must
 // not wedge the connection: sitrep's resize loop stops taking sizes while
@@ -333,20 +226,8 @@ func TestGoroutinesReturnToBaseline(t *testing.T) {
 	for i := range 2 {
 		cycle(i)
 	}
-	settle := func() int {
-		prev := -1
-		for range 50 {
-			time.Sleep(50 * time.Millisecond)
-			n := runtime.NumGoroutine()
-			if n == prev {
-				return n
-			}
-			prev = n
-		}
-		return prev
-	}
 	eventually(5*time.Second, func() bool { return h.srv.Sessions() == 0 })
-	base := settle()
+	base := settledGoroutines()
 	var wg sync.WaitGroup
 	for i := range 30 {
 		wg.Go(func() { cycle(i) })
