@@ -252,7 +252,7 @@ func TestNeedsTerminal(t *testing.T) {
 	h := newHarness(t, nil)
 	c := h.dial("bob")
 	_, errOut, code := run(t, c, "wall")
-	if code != 1 || !strings.Contains(errOut, "needs a terminal") {
+	if code != 1 || !strings.Contains(errOut, "wallboard needs a terminal; connect with ssh -t") {
 		t.Errorf("wall without a terminal: exit %d %q", code, errOut)
 	}
 	sess, err := c.NewSession()
@@ -267,7 +267,7 @@ func TestNeedsTerminal(t *testing.T) {
 	}
 	err = sess.Wait()
 	var exit *gossh.ExitError
-	if !errors.As(err, &exit) || exit.ExitStatus() != 1 || !strings.Contains(stderr.String(), "needs a terminal") {
+	if !errors.As(err, &exit) || exit.ExitStatus() != 1 || !strings.Contains(stderr.String(), "console needs a terminal") {
 		t.Errorf("the console without a terminal: %v %q", err, stderr.String())
 	}
 	// With a terminal, the wallboard runs.

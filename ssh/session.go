@@ -113,8 +113,11 @@ func (s *Server) handle(sess cssh.Session) {
 	case len(args) == 1 && args[0] == "wall" && isPty:
 		kind = "wall"
 		code = s.program(ctx, sess, actor, true)
-	case len(args) == 0 || len(args) == 1 && args[0] == "wall":
+	case len(args) == 0:
 		fmt.Fprintln(sess.Stderr(), "sitrep: the console needs a terminal; connect with ssh -t, or give a command such as list")
+		code = 1
+	case len(args) == 1 && args[0] == "wall":
+		fmt.Fprintln(sess.Stderr(), "sitrep: the wallboard needs a terminal; connect with ssh -t HOST wall")
 		code = 1
 	default:
 		code = s.cfg.Exec(ctx, actor, args, sess, sess, sess.Stderr())
