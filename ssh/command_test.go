@@ -104,7 +104,7 @@ func TestSessionSlotFreeOnExit(t *testing.T) {
 	c := h.dial("bob")
 	for range 3 {
 		p := openPTY(t, c, 80, 24, true, "")
-		if _, ok := p.out.waitFor("SITREP", 10*time.Second); !ok {
+		if _, ok := p.out.WaitFor(0, "SITREP", 10*time.Second); !ok {
 			t.Fatal("no board")
 		}
 	}

@@ -114,7 +114,7 @@ func TestConsoleEndsWhenItsSessionCloses(t *testing.T) {
 	h := newHarness(t, nil)
 	c := h.dial("bob")
 	p := openPTY(t, c, 100, 30, true, "")
-	if _, ok := p.out.waitFor("SITREP", 5*time.Second); !ok {
+	if _, ok := p.out.WaitFor(0, "SITREP", 5*time.Second); !ok {
 		t.Fatal("no board")
 	}
 	p.sess.Close()
@@ -129,10 +129,10 @@ func TestPTYSizeIsClamped(t *testing.T) {
 	h := newHarness(t, func(c *Config) { c.MaxWidth, c.MaxHeight = maxW, maxH })
 	c := h.dial("bob")
 	p := openPTY(t, c, 10000, 10000, true, "")
-	if _, ok := p.out.waitFor("SITREP", 5*time.Second); !ok {
+	if _, ok := p.out.WaitFor(0, "SITREP", 5*time.Second); !ok {
 		t.Fatalf("no board: %q", tail(p.out.String(), 300))
 	}
-	if _, ok := p.out.waitFor("help", 5*time.Second); !ok { // the footer
+	if _, ok := p.out.WaitFor(0, "help", 5*time.Second); !ok { // the footer
 		t.Fatalf("no footer: %q", tail(p.out.String(), 300))
 	}
 	time.Sleep(200 * time.Millisecond)
@@ -272,7 +272,7 @@ func TestNeedsTerminal(t *testing.T) {
 	}
 	// With a terminal, the wallboard runs.
 	w := openPTY(t, c, 120, 40, true, "wall")
-	if _, ok := w.out.waitFor("SITREP", 5*time.Second); !ok {
+	if _, ok := w.out.WaitFor(0, "SITREP", 5*time.Second); !ok {
 		t.Errorf("the wallboard on a terminal: %q", tail(w.out.String(), 300))
 	}
 	// A command on a terminal still runs as a command.

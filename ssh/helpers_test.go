@@ -18,10 +18,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 
 	"sitrep/model"
+	"sitrep/ssh/sshtest"
 	"sitrep/store"
 	"sitrep/ui"
 )
@@ -40,68 +40,6 @@ var team = []struct {
 // setupActor adds the team; it is a local owner, as `sitrep user add` is.
 var setupActor = model.Actor{Name: "setup", Role: model.Owner, Source: "local:test@host"}
 
-// syncBuffer is a bytes.Buffer safe for concurrent use, which also tells
-// waiters when something was written.
-type syncBuffer struct {
-	mu      sync.Mutex
-	b       bytes.Buffer
-	changed chan struct{}
-}
-
-func newSyncBuffer() *syncBuffer { return &syncBuffer{changed: make(chan struct{})} }
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n, err := s.b.Write(p)
-	close(s.changed)
-	s.changed = make(chan struct{})
-	return n, err
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// snapshot is the contents and a channel closed at the next write.
-func (s *syncBuffer) snapshot() ([]byte, <-chan struct{}) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return bytes.Clone(s.b.Bytes()), s.changed
-}
-
-// contains reports whether the terminal output holds text, either as
-// written or with escape sequences removed.
-func contains(out []byte, text string) bool {
-	return bytes.Contains(out, []byte(text)) || strings.Contains(ansi.Strip(string(out)), text)
-}
-
-// waitFor waits until buf holds text (see contains) and says how long that
-// took, or fails the wait after timeout.
-func (s *syncBuffer) waitFor(text string, timeout time.Duration) (time.Duration, bool) {
-	start := time.Now()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	from := 0
-	for {
-		out, changed := s.snapshot()
-		// Only look at what is new, with some overlap for text split
-		// across writes and the escape sequences around it.
-		lo := max(0, from-len(text)-256)
-		if contains(out[lo:], text) {
-			return time.Since(start), true
-		}
-		from = len(out)
-		select {
-		case <-changed:
-		case <-deadline.C:
-			return time.Since(start), false
-		}
-	}
-}
-
 type harness struct {
 	t       *testing.T
 	st      *store.Store
@@ -113,7 +51,7 @@ type harness struct {
 	addr    string
 	hostKey []byte
 	keys    map[string]gossh.Signer
-	log     *syncBuffer
+	log     *sshtest.Buffer
 	setup   func(*Server) // applied to each server before it serves
 }
 
@@ -208,7 +146,7 @@ func build(t *testing.T, db string, tweak func(*Config), setup func(*Server)) *h
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
-	h := &harness{t: t, st: st, keys: map[string]gossh.Signer{}, log: newSyncBuffer(), setup: setup}
+	h := &harness{t: t, st: st, keys: map[string]gossh.Signer{}, log: sshtest.NewBuffer(), setup: setup}
 	for _, u := range team {
 		signer, authorized := newKey(t)
 		if _, err := st.AddUser(ctx, setupActor, u.name, u.role, []string{authorized}); err != nil {
@@ -439,7 +377,7 @@ type ptySession struct {
 	sess   *gossh.Session
 	stdin  io.WriteCloser
 	stdout io.Reader // read into out unless the session was opened not to
-	out    *syncBuffer
+	out    *sshtest.Buffer
 	ended  chan struct{} // closed when the session has ended
 	err    error         // the session's end, once ended is closed
 }
@@ -476,7 +414,7 @@ func startPTY(t testing.TB, c *gossh.Client, w, h int, read bool, args string) (
 	if err != nil {
 		return nil, err
 	}
-	p := &ptySession{sess: sess, stdin: stdin, stdout: stdout, out: newSyncBuffer(), ended: make(chan struct{})}
+	p := &ptySession{sess: sess, stdin: stdin, stdout: stdout, out: sshtest.NewBuffer(), ended: make(chan struct{})}
 	sess.Stderr = p.out
 	if args == "" {
 		err = sess.Shell()

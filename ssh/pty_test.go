@@ -20,13 +20,13 @@ func TestConsoleOverPTY(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := openPTY(t, h.dial("bob"), 120, 40, true, "")
-	d, ok := p.out.waitFor("SITREP", 5*time.Second)
+	d, ok := p.out.WaitFor(0, "SITREP", 5*time.Second)
 	if !ok {
 		t.Fatalf("no board within 5s: %q", tail(p.out.String(), 500))
 	}
 	t.Logf("board after %v", d)
 	for _, want := range []string{"payments slow", "INC-1", "bob"} { // bob: online
-		if _, ok := p.out.waitFor(want, 2*time.Second); !ok {
+		if _, ok := p.out.WaitFor(0, want, 2*time.Second); !ok {
 			t.Errorf("the board lacks %q", want)
 		}
 	}
@@ -69,7 +69,7 @@ func TestFanOutToFiftyConsoles(t *testing.T) {
 		t.Fatalf("%d of %d connections failed: %v", len(failed), n, failed[0])
 	}
 	for i, s := range sessions {
-		if _, ok := s.out.waitFor("SITREP", 10*time.Second); !ok {
+		if _, ok := s.out.WaitFor(0, "SITREP", 10*time.Second); !ok {
 			t.Fatalf("console %d shows no board: %q", i, tail(s.out.String(), 300))
 		}
 	}
@@ -90,7 +90,7 @@ func TestFanOutToFiftyConsoles(t *testing.T) {
 		missed := make([]bool, n)
 		for i, s := range sessions {
 			wg.Go(func() {
-				_, ok := s.out.waitFor(title, 10*time.Second)
+				_, ok := s.out.WaitFor(0, title, 10*time.Second)
 				lat[i], missed[i] = time.Since(start), !ok
 			})
 		}
@@ -122,7 +122,7 @@ func TestResizeBurstDoesNotWedgeConnection(t *testing.T) {
 	h := newFilledHarness(t, nil)
 	c := h.dial("bob")
 	p := openPTY(t, c, 400, 200, true, "")
-	if _, ok := p.out.waitFor("SITREP", 5*time.Second); !ok {
+	if _, ok := p.out.WaitFor(0, "SITREP", 5*time.Second); !ok {
 		t.Fatal("no board")
 	}
 	for i := range 60 {
@@ -161,7 +161,7 @@ func TestResizeBurstDoesNotWedgeConnection(t *testing.T) {
 func TestPanicInSessionIsRecovered(t *testing.T) {
 	h := newHarness(t, nil)
 	p := openPTY(t, h.dial("alice"), 120, 40, true, "")
-	if _, ok := p.out.waitFor("SITREP", 5*time.Second); !ok {
+	if _, ok := p.out.WaitFor(0, "SITREP", 5*time.Second); !ok {
 		t.Fatal("no board")
 	}
 	c := h.dial("bob")
@@ -187,7 +187,7 @@ func TestPanicInSessionIsRecovered(t *testing.T) {
 	if _, errOut, code := h.runAs("bob", "declare "+title+" P1"); code != 0 {
 		t.Fatalf("declare: %d %s", code, errOut)
 	}
-	if _, ok := p.out.waitFor(title, 5*time.Second); !ok {
+	if _, ok := p.out.WaitFor(0, title, 5*time.Second); !ok {
 		t.Errorf("the console open during the panic no longer updates")
 	}
 	if !eventually(2*time.Second, func() bool { return h.srv.Sessions() == 1 }) {
@@ -216,7 +216,7 @@ func TestGoroutinesReturnToBaseline(t *testing.T) {
 			t.Errorf("console %d: %v", i, err)
 			return
 		}
-		if _, ok := p.out.waitFor("SITREP", 5*time.Second); !ok {
+		if _, ok := p.out.WaitFor(0, "SITREP", 5*time.Second); !ok {
 			t.Errorf("console %d: no board", i)
 		}
 		p.sess.Close()

@@ -12,11 +12,11 @@ func TestShutdownEndsConsoles(t *testing.T) {
 	h := newHarness(t, nil)
 	bob, vera := h.dial("bob"), h.dial("vera")
 	p := openPTY(t, bob, 100, 30, true, "")
-	if _, ok := p.out.waitFor("SITREP", 5*time.Second); !ok {
+	if _, ok := p.out.WaitFor(0, "SITREP", 5*time.Second); !ok {
 		t.Fatalf("no board: %q", tail(p.out.String(), 300))
 	}
 	wall := openPTY(t, vera, 100, 30, true, "wall")
-	if _, ok := wall.out.waitFor("SITREP", 5*time.Second); !ok {
+	if _, ok := wall.out.WaitFor(0, "SITREP", 5*time.Second); !ok {
 		t.Fatalf("no wallboard: %q", tail(wall.out.String(), 300))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

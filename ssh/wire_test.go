@@ -423,7 +423,7 @@ func TestStalledClientDoesNotDelayOthers(t *testing.T) {
 	var readers []*ptySession
 	for i := range 5 {
 		r := openPTY(t, h.dial([]string{"olivia", "bob", "vera"}[i%3]), 100, 40, true, "")
-		if _, ok := r.out.waitFor("SITREP", 10*time.Second); !ok {
+		if _, ok := r.out.WaitFor(0, "SITREP", 10*time.Second); !ok {
 			t.Fatalf("reader %d shows no board", i)
 		}
 		readers = append(readers, r)
@@ -484,7 +484,7 @@ func TestStalledClientDoesNotDelayOthers(t *testing.T) {
 		lat := make([]time.Duration, len(readers))
 		for i, r := range readers {
 			wg.Go(func() {
-				if _, ok := r.out.waitFor(title, 10*time.Second); !ok {
+				if _, ok := r.out.WaitFor(0, title, 10*time.Second); !ok {
 					t.Errorf("%s: reader %d did not show %q within 10s", phase, i, title)
 				}
 				lat[i] = time.Since(start)
@@ -756,7 +756,7 @@ func TestAbruptDisconnectsReturnToBaseline(t *testing.T) {
 			if err != nil {
 				return c, err
 			}
-			if _, ok := p.out.waitFor("SITREP", 20*time.Second); !ok {
+			if _, ok := p.out.WaitFor(0, "SITREP", 20*time.Second); !ok {
 				return c, fmt.Errorf("%s %d shows no board: %q", kind, i, tail(p.out.String(), 200))
 			}
 		case "cat":
@@ -965,7 +965,7 @@ func TestPanicInProgramIsContained(t *testing.T) {
 		"vera's wallboard": openPTY(t, h.dial("vera"), 120, 40, true, "wall"),
 	}
 	for name, w := range watchers {
-		if _, ok := w.out.waitFor("SITREP", 5*time.Second); !ok {
+		if _, ok := w.out.WaitFor(0, "SITREP", 5*time.Second); !ok {
 			t.Fatalf("%s shows no board", name)
 		}
 	}
@@ -984,7 +984,7 @@ func TestPanicInProgramIsContained(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := h.dial("bob")
 			victim := openPTY(t, c, 100, 30, true, tc.args)
-			if _, ok := victim.out.waitFor("SITREP", 5*time.Second); !ok {
+			if _, ok := victim.out.WaitFor(0, "SITREP", 5*time.Second); !ok {
 				t.Fatal("the victim shows no board")
 			}
 			if !eventually(5*time.Second, func() bool { return h.srv.Sessions() == 5 }) {
@@ -1034,7 +1034,7 @@ func TestPanicInProgramIsContained(t *testing.T) {
 				t.Fatalf("declare over a new connection after the panic: %d %s", code, errOut)
 			}
 			for name, w := range watchers {
-				if _, ok := w.out.waitFor(title, 5*time.Second); !ok {
+				if _, ok := w.out.WaitFor(0, title, 5*time.Second); !ok {
 					t.Errorf("%s no longer updates after another session's panic: %q", name, tail(w.out.String(), 300))
 				}
 			}

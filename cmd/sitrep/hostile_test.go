@@ -424,7 +424,7 @@ func TestHostileTextPlantedReachesNoTerminal(t *testing.T) {
 		c.p.expectScreen(t, c.w, c.h, hostileWait, "SITREP", "hostile-1", "hostile-6")
 	}
 	for _, c := range consoles {
-		c.p.out.waitQuiet(300*time.Millisecond, 3*time.Second) // the first frames are done
+		c.p.out.WaitQuiet(300*time.Millisecond, 3*time.Second) // the first frames are done
 		c.planted = c.p.out.Len()
 	}
 	hostilePlant(t, hostileDB(t, h))
@@ -467,7 +467,7 @@ func TestHostileTextPlantedReachesNoTerminal(t *testing.T) {
 		hostileCheckStream(t, "the wallboard", []byte(wall.out.String()), -1)
 		t.Fatalf("the wallboard did not show the titles defused as %q within 15s; it shows:\n%s", shown, scr)
 	}
-	wall.out.waitQuiet(300*time.Millisecond, 3*time.Second)
+	wall.out.WaitQuiet(300*time.Millisecond, 3*time.Second)
 	hostileCheckStream(t, "the wallboard", []byte(wall.out.String()), -1)
 
 	// Every command that prints what users wrote, on a connection of its

@@ -8,9 +8,10 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"sitrep/ssh/sshtest"
 )
 
 // Running the test binary as the real sitrep: testscript.Main (TestMain)
@@ -78,41 +79,10 @@ func runSitrepProc(ctx context.Context, t testing.TB, timeout time.Duration, arg
 	return r
 }
 
-// procLog collects a process's output, safe for concurrent use, and
-// tells waiters when something was written.
-type procLog struct {
-	mu      sync.Mutex
-	b       bytes.Buffer
-	changed chan struct{}
-}
-
-func newProcLog() *procLog { return &procLog{changed: make(chan struct{})} }
-
-func (l *procLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n, err := l.b.Write(p)
-	close(l.changed)
-	l.changed = make(chan struct{})
-	return n, err
-}
-
-func (l *procLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *procLog) snapshot() (string, <-chan struct{}) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String(), l.changed
-}
-
 // serveProc is a "sitrep serve" child process.
 type serveProc struct {
 	cmd    *exec.Cmd
-	log    *procLog // its stderr
+	log    *sshtest.Buffer // its stderr
 	addr   string
 	waited chan struct{} // closed once Wait has returned
 	state  *os.ProcessState
@@ -124,7 +94,7 @@ var serveProcAddr = regexp.MustCompile(`msg="sitrep serving" addr=(127\.0\.0\.1:
 // host key and waits until it logs its address. The test's cleanup kills
 // it if it is still running.
 func startServeProc(ctx context.Context, t testing.TB, db, hostKey string, timeout time.Duration) (*serveProc, error) {
-	s := &serveProc{log: newProcLog(), waited: make(chan struct{})}
+	s := &serveProc{log: sshtest.NewBuffer(), waited: make(chan struct{})}
 	s.cmd = sitrepProc(ctx, t, "--db", db, "serve", "--listen", "127.0.0.1:0", "--host-key", hostKey)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {
@@ -139,9 +109,9 @@ func startServeProc(ctx context.Context, t testing.TB, db, hostKey string, timeo
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
-		out, changed := s.log.snapshot()
-		if m := serveProcAddr.FindStringSubmatch(out); m != nil {
-			s.addr = m[1]
+		out, changed := s.log.Snapshot()
+		if m := serveProcAddr.FindSubmatch(out); m != nil {
+			s.addr = string(m[1])
 			return s, nil
 		}
 		select {

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,82 +26,6 @@ import (
 // (The ssh package has its own harness; what both need to read a
 // terminal's output is in sitrep/ssh/sshtest.)
 
-// harnessBuffer is a bytes.Buffer safe for concurrent use that tells
-// waiters when something was written.
-type harnessBuffer struct {
-	mu      sync.Mutex
-	b       bytes.Buffer
-	changed chan struct{}
-}
-
-func newHarnessBuffer() *harnessBuffer { return &harnessBuffer{changed: make(chan struct{})} }
-
-func (s *harnessBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n, err := s.b.Write(p)
-	close(s.changed)
-	s.changed = make(chan struct{})
-	return n, err
-}
-
-func (s *harnessBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func (s *harnessBuffer) Len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Len()
-}
-
-// snapshot is the contents and a channel closed at the next write.
-func (s *harnessBuffer) snapshot() ([]byte, <-chan struct{}) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return bytes.Clone(s.b.Bytes()), s.changed
-}
-
-// harnessContains reports whether terminal output holds text, as written
-// or with escape sequences removed.
-func harnessContains(out []byte, text string) bool {
-	return bytes.Contains(out, []byte(text)) || strings.Contains(ansi.Strip(string(out)), text)
-}
-
-// waitFor waits until the buffer, from byte offset from on, holds text
-// (see harnessContains), and reports whether it did within timeout.
-func (s *harnessBuffer) waitFor(from int, text string, timeout time.Duration) bool {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		out, changed := s.snapshot()
-		if from < len(out) && harnessContains(out[from:], text) {
-			return true
-		}
-		select {
-		case <-changed:
-		case <-deadline.C:
-			return false
-		}
-	}
-}
-
-// waitQuiet waits until nothing has been written for quiet (or timeout
-// passes): the screen has settled.
-func (s *harnessBuffer) waitQuiet(quiet, timeout time.Duration) {
-	end := time.Now().Add(timeout)
-	for time.Now().Before(end) {
-		_, changed := s.snapshot()
-		select {
-		case <-changed:
-		case <-time.After(quiet):
-			return
-		}
-	}
-}
-
 // harnessUser is a user the harness adds, with a key it holds.
 type harnessUser struct {
 	name, role string
@@ -115,7 +38,7 @@ type sshHarness struct {
 	db     string
 	addr   string
 	keys   map[string]gossh.Signer
-	errOut *harnessBuffer // the server's log
+	errOut *sshtest.Buffer // the server's log
 	cancel context.CancelFunc
 	done   chan int
 }
@@ -140,7 +63,7 @@ func (h *sshHarness) local(args ...string) string {
 func newSSHHarness(t *testing.T, users ...harnessUser) *sshHarness {
 	t.Helper()
 	dir := t.TempDir()
-	h := &sshHarness{t: t, db: filepath.Join(dir, "sitrep.db"), keys: map[string]gossh.Signer{}, errOut: newHarnessBuffer()}
+	h := &sshHarness{t: t, db: filepath.Join(dir, "sitrep.db"), keys: map[string]gossh.Signer{}, errOut: sshtest.NewBuffer()}
 	for _, u := range users {
 		_, priv, err := ed25519.GenerateKey(rand.Reader)
 		if err != nil {
@@ -276,7 +199,7 @@ func harnessQuote(words ...string) string {
 type harnessPTY struct {
 	sess  *gossh.Session
 	stdin io.WriteCloser
-	out   *harnessBuffer
+	out   *sshtest.Buffer
 	ended chan struct{}
 	err   error
 }
@@ -302,7 +225,7 @@ func openHarnessPTY(t testing.TB, c *gossh.Client, w, h int, cmd string) *harnes
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &harnessPTY{sess: sess, stdin: stdin, out: newHarnessBuffer(), ended: make(chan struct{})}
+	p := &harnessPTY{sess: sess, stdin: stdin, out: sshtest.NewBuffer(), ended: make(chan struct{})}
 	sess.Stderr = p.out
 	if cmd == "" {
 		err = sess.Shell()
@@ -336,7 +259,7 @@ func (p *harnessPTY) send(t testing.TB, keys string) {
 // expect waits for text to appear in the output after byte offset from.
 func (p *harnessPTY) expect(t testing.TB, from int, text string, timeout time.Duration) {
 	t.Helper()
-	if !p.out.waitFor(from, text, timeout) {
+	if _, ok := p.out.WaitFor(from, text, timeout); !ok {
 		t.Fatalf("%q did not appear within %v; output ends %q", text, timeout, tailString(ansi.Strip(p.out.String()), 800))
 	}
 }
@@ -350,7 +273,7 @@ func tailString(s string, n int) string {
 
 // screen is what the terminal shows now, for a w×h terminal.
 func (p *harnessPTY) screen(w, h int) string {
-	out, _ := p.out.snapshot()
+	out, _ := p.out.Snapshot()
 	return sshtest.Render(out, w, h)
 }
 
@@ -384,7 +307,7 @@ func (p *harnessPTY) waitScreenFunc(w, h int, timeout time.Duration, ok func(str
 	scr := sshtest.NewScreen(w, h)
 	fed := 0
 	for {
-		out, changed := p.out.snapshot()
+		out, changed := p.out.Snapshot()
 		fed += scr.Write(out[fed:])
 		text := scr.Text()
 		if ok(text) {
