@@ -335,7 +335,7 @@ func TestRefusedKeyFloodIsBounded(t *testing.T) {
 	start := time.Now()
 	const n = 40
 	for range n {
-		k, _ := newKey(t)
+		k, _ := sshtest.NewKey(t)
 		if _, err := h.dialWith(clientConfig(gossh.PublicKeys(k))); err == nil {
 			t.Fatal("an unknown key was let in")
 		}

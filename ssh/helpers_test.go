@@ -3,8 +3,6 @@ package ssh
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -148,7 +146,7 @@ func build(t *testing.T, db string, tweak func(*Config), setup func(*Server)) *h
 	t.Cleanup(func() { st.Close() })
 	h := &harness{t: t, st: st, keys: map[string]gossh.Signer{}, log: sshtest.NewBuffer(), setup: setup}
 	for _, u := range team {
-		signer, authorized := newKey(t)
+		signer, authorized := sshtest.NewKey(t)
 		if _, err := st.AddUser(ctx, setupActor, u.name, u.role, []string{authorized}); err != nil {
 			t.Fatalf("add %s: %v", u.name, err)
 		}
@@ -283,21 +281,6 @@ func (h *harness) stop(r *running) error {
 		}
 	})
 	return r.stopErr
-}
-
-// newKey makes an ed25519 key: a signer for clients and the public key in
-// authorized_keys form for AddUser.
-func newKey(t testing.TB) (gossh.Signer, string) {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return signer, string(gossh.MarshalAuthorizedKey(signer.PublicKey()))
 }
 
 func clientConfig(auth ...gossh.AuthMethod) *gossh.ClientConfig {

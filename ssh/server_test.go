@@ -15,6 +15,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"sitrep/model"
+	"sitrep/ssh/sshtest"
 )
 
 func TestNewNeedsStoreHubExecAndHostKey(t *testing.T) {
@@ -40,7 +41,7 @@ func TestNewNeedsStoreHubExecAndHostKey(t *testing.T) {
 
 func TestUnknownKeyRefusedAndAudited(t *testing.T) {
 	h := newHarness(t, nil)
-	stranger, _ := newKey(t)
+	stranger, _ := sshtest.NewKey(t)
 	fp := gossh.FingerprintSHA256(stranger.PublicKey())
 
 	var banner string
@@ -76,7 +77,7 @@ func TestUnknownKeyRefusedAndAudited(t *testing.T) {
 		t.Errorf("after three refusals of one key within a minute: %d login_refused events, want 1", n)
 	}
 	// Another key is its own row.
-	other, _ := newKey(t)
+	other, _ := sshtest.NewKey(t)
 	if _, err := h.dialWith(clientConfig(gossh.PublicKeys(other))); err == nil {
 		t.Fatal("a key no user has was let in")
 	}

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"database/sql"
 	"errors"
 	"flag"
@@ -24,6 +22,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"sitrep/model"
+	"sitrep/ssh/sshtest"
 	"sitrep/store"
 )
 
@@ -163,15 +162,10 @@ func crashOnDatabase(ctx context.Context, t *testing.T, first, n int) crashStats
 	// The team: one member per client, added with the command line.
 	signers := make([]gossh.Signer, crashClients)
 	for i := range signers {
-		_, priv, err := ed25519.GenerateKey(rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if signers[i], err = gossh.NewSignerFromKey(priv); err != nil {
-			t.Fatal(err)
-		}
+		var line string
+		signers[i], line = sshtest.NewKey(t)
 		pub := filepath.Join(dir, fmt.Sprintf("client%d.pub", i))
-		if err := os.WriteFile(pub, gossh.MarshalAuthorizedKey(signers[i].PublicKey()), 0o644); err != nil {
+		if err := os.WriteFile(pub, []byte(line), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		crashExecute(t, "", "--db", db, "--as", "setup", "user", "add", fmt.Sprintf("client%d", i), "--role", "member", "--key-file", pub)

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -665,15 +663,8 @@ func TestOversizedInputRefused(t *testing.T) {
 // hostileKey is a new public key in authorized_keys form.
 func hostileKey(t *testing.T) string {
 	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSpace(string(gossh.MarshalAuthorizedKey(s.PublicKey())))
+	_, key := sshtest.NewKey(t)
+	return strings.TrimSpace(key)
 }
 
 // TestOversizedPTYClamped: a 10,000×10,000 terminal, asked for at the
@@ -851,15 +842,20 @@ func TestOversizedFlood(t *testing.T) {
 		checkHeap(t, "10 MB on a command's stdin", heap, hostileStdinBound)
 	})
 
-	ended := 0
-	t.Run("console typing", func(t *testing.T) {
-		heap := startHostileHeap()
+	// noteField opens alice's console on a note's text field, which holds
+	// at most 4,000 characters.
+	noteField := func(t *testing.T) (*gossh.Client, *harnessPTY) {
 		c := h.dial("alice")
 		p := openHarnessPTY(t, c, 120, 40, "")
 		p.expectScreen(t, 120, 40, hostileWait, "SITREP")
-		// Into a note's text field, which holds at most 4,000 characters.
 		p.send(t, "m")
 		p.expectScreen(t, 120, 40, hostileWait, "Note on INC-")
+		return c, p
+	}
+	ended := 0
+	t.Run("console typing", func(t *testing.T) {
+		heap := startHostileHeap()
+		c, p := noteField(t)
 		var sent atomic.Int64
 		var wg sync.WaitGroup
 		wg.Go(func() {
@@ -886,11 +882,7 @@ func TestOversizedFlood(t *testing.T) {
 
 	t.Run("console paste", func(t *testing.T) {
 		heap := startHostileHeap()
-		c := h.dial("alice")
-		p := openHarnessPTY(t, c, 120, 40, "")
-		p.expectScreen(t, 120, 40, hostileWait, "SITREP")
-		p.send(t, "m")
-		p.expectScreen(t, 120, 40, hostileWait, "Note on INC-")
+		c, p := noteField(t)
 		var sent atomic.Int64
 		sentAll := make(chan struct{})
 		go func() {

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"io"
 	"os"
@@ -65,16 +63,9 @@ func newSSHHarness(t *testing.T, users ...harnessUser) *sshHarness {
 	dir := t.TempDir()
 	h := &sshHarness{t: t, db: filepath.Join(dir, "sitrep.db"), keys: map[string]gossh.Signer{}, errOut: sshtest.NewBuffer()}
 	for _, u := range users {
-		_, priv, err := ed25519.GenerateKey(rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		signer, err := gossh.NewSignerFromKey(priv)
-		if err != nil {
-			t.Fatal(err)
-		}
+		signer, key := sshtest.NewKey(t)
 		pub := filepath.Join(dir, u.name+".pub")
-		line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(signer.PublicKey()))) + " " + u.name + "@harness\n"
+		line := strings.TrimSpace(key) + " " + u.name + "@harness\n"
 		if err := os.WriteFile(pub, []byte(line), 0o644); err != nil {
 			t.Fatal(err)
 		}

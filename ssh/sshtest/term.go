@@ -58,18 +58,8 @@ func Extent(out []byte, w int) (maxCol, maxRow int, rows map[int]int) {
 				if strings.ContainsAny(params, "?<>=") {
 					continue
 				}
-				var ns []int
-				for _, p := range strings.Split(params, ";") {
-					n := 0
-					fmt.Sscanf(p, "%d", &n)
-					ns = append(ns, n)
-				}
-				arg := func(k, def int) int {
-					if k < len(ns) && ns[k] > 0 {
-						return ns[k]
-					}
-					return def
-				}
+				ns := csiParams(params)
+				arg := func(k, def int) int { return csiArg(ns, k, def) }
 				switch final {
 				case 'H', 'f':
 					move(arg(0, 1), arg(1, 1))
@@ -396,18 +386,8 @@ func (s *Screen) csi(out []byte, i int) int {
 		}
 		return i
 	}
-	var ns []int
-	for _, p := range strings.Split(params, ";") {
-		n := 0
-		fmt.Sscanf(p, "%d", &n)
-		ns = append(ns, n)
-	}
-	arg := func(k, def int) int {
-		if k < len(ns) && ns[k] > 0 {
-			return ns[k]
-		}
-		return def
-	}
+	ns := csiParams(params)
+	arg := func(k, def int) int { return csiArg(ns, k, def) }
 	raw := func(k int) int {
 		if k < len(ns) {
 			return ns[k]
@@ -509,4 +489,23 @@ func (s *Screen) csi(out []byte, i int) int {
 		s.clampCursor()
 	}
 	return i
+}
+
+// csiParams is a CSI sequence's numeric parameters; an empty one is 0.
+func csiParams(params string) []int {
+	var ns []int
+	for _, p := range strings.Split(params, ";") {
+		n := 0
+		fmt.Sscanf(p, "%d", &n)
+		ns = append(ns, n)
+	}
+	return ns
+}
+
+// csiArg is parameter k, or def where it is absent or 0.
+func csiArg(ns []int, k, def int) int {
+	if k < len(ns) && ns[k] > 0 {
+		return ns[k]
+	}
+	return def
 }
