@@ -175,15 +175,23 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, actor model.Act
 	if s.wrapModel != nil {
 		prog = s.wrapModel(prog)
 	}
+	profile := colorprofile.Env(envs)
+	scr := newScreen(sess, envs, profile, w, h)
+	defer scr.stop(screenStopWait) // after a panic too
 
-	p := tea.NewProgram(prog,
+	p := tea.NewProgram(drawn{Model: prog, scr: scr},
 		tea.WithContext(pctx),
 		tea.WithInput(in),
 		tea.WithOutput(sess),
 		tea.WithEnvironment(envs),
-		tea.WithColorProfile(colorprofile.Env(envs)),
+		tea.WithColorProfile(profile),
 		tea.WithWindowSize(w, h),
 		tea.WithoutSignalHandler(),
+		// The session's screen draws the frames (screen.go). Bubble Tea
+		// still writes the program's terminal queries (the background
+		// colour), at its next tick: one a second.
+		tea.WithoutRenderer(),
+		tea.WithFPS(1),
 		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
 			switch m := msg.(type) {
 			case tea.SuspendMsg:
@@ -257,6 +265,7 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, actor model.Act
 		}
 	}()
 	_, err := p.Run()
+	scr.stop(screenStopWait)
 	if errors.Is(err, tea.ErrProgramPanic) {
 		// Bubble Tea recovered a panic inside the program (its stack went
 		// to the server's stderr) and restored the terminal; the server and
@@ -276,6 +285,10 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, actor model.Act
 	}
 	return 0
 }
+
+// screenStopWait is how long a console's end waits for its last frame
+// and the terminal's restoration to be written to a client not reading.
+const screenStopWait = 2 * time.Second
 
 func (s *Server) clamp(w, h int) (int, int) {
 	return max(1, min(w, s.cfg.MaxWidth)), max(1, min(h, s.cfg.MaxHeight))

@@ -272,8 +272,8 @@ func TestHandshakeTimeout(t *testing.T) {
 }
 
 // blockedWriters counts goroutines blocked writing to a client that is
-// not reading, with frame in their stack ("bubbletea": a console's program
-// writing its screen; "testExec": a command writing its output): either
+// not reading, with frame in their stack ("sitrep/ssh.(*screen)": a
+// console's screen writer; "testExec": a command writing its output): either
 // on the SSH channel, its window full (x/crypto/ssh's window.reserve), or
 // on the TCP socket, the kernel's buffers full (poll's waitWrite).
 func blockedWriters(frame string) int {
@@ -290,7 +290,8 @@ func blockedWriters(frame string) int {
 }
 
 // drawing reports whether a goroutine is running or waiting to run in
-// Bubble Tea, its renderer or the console's code: a screen being drawn.
+// Bubble Tea, the terminal library, a console's screen writer or the
+// console's code: a screen being drawn.
 func drawing() bool {
 	var b bytes.Buffer
 	pprof.Lookup("goroutine").WriteTo(&b, 2)
@@ -299,7 +300,7 @@ func drawing() bool {
 		if !strings.Contains(head, "[running") && !strings.Contains(head, "[runnable") {
 			continue
 		}
-		for _, pkg := range []string{"charm.land/bubbletea", "charmbracelet/ultraviolet", "charm.land/lipgloss", "sitrep/ui."} {
+		for _, pkg := range []string{"charm.land/bubbletea", "charmbracelet/ultraviolet", "charm.land/lipgloss", "sitrep/ui.", "sitrep/ssh.(*screen)"} {
 			if strings.Contains(g, pkg) {
 				return true
 			}
@@ -466,7 +467,7 @@ func TestStalledClientDoesNotDelayOthers(t *testing.T) {
 				return
 			}
 			time.Sleep(25 * time.Millisecond)
-			if now := lens(); !slices.Equal(now, prev) || drawing() || blockedWriters("bubbletea") > blocked {
+			if now := lens(); !slices.Equal(now, prev) || drawing() || blockedWriters("sitrep/ssh.(*screen)") > blocked {
 				prev, since = now, time.Now()
 			}
 		}
@@ -496,7 +497,7 @@ func TestStalledClientDoesNotDelayOthers(t *testing.T) {
 		}
 		return slices.Max(lat)
 	}
-	isStalled := func() bool { return blockedWriters("bubbletea") >= 1 && blockedWriters("testExec") >= 1 }
+	isStalled := func() bool { return blockedWriters("sitrep/ssh.(*screen)") >= 1 && blockedWriters("testExec") >= 1 }
 	base := h.srv.Sessions()
 	var fed atomic.Int64
 	// stallOn stops the console's client reading and redraws the console
@@ -543,13 +544,13 @@ func TestStalledClientDoesNotDelayOthers(t *testing.T) {
 		for held := 0; held < 2; {
 			if time.Since(start) > 20*time.Second {
 				t.Fatalf("the server is not blocked writing to the clients that stopped reading after 20s (console: %d, command: %d writers blocked; cat took %d bytes)",
-					blockedWriters("bubbletea"), blockedWriters("testExec"), fed.Load())
+					blockedWriters("sitrep/ssh.(*screen)"), blockedWriters("testExec"), fed.Load())
 			}
 			if isStalled() {
 				held++
 			} else {
 				held = 0
-				if blockedWriters("bubbletea") == 0 && !drawing() {
+				if blockedWriters("sitrep/ssh.(*screen)") == 0 && !drawing() {
 					// The redraw fitted in the kernel's buffers and the
 					// window the client advertised before it stopped:
 					// another.
@@ -593,7 +594,7 @@ func TestStalledClientDoesNotDelayOthers(t *testing.T) {
 			}
 			sc.SendRequest("nudge@sitrep.test", false, nil)
 			time.Sleep(20 * time.Millisecond)
-			if blockedWriters("bubbletea") == 0 {
+			if blockedWriters("sitrep/ssh.(*screen)") == 0 {
 				idle++
 			} else {
 				idle = 0
