@@ -2,6 +2,7 @@ package ssh
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"strings"
 	"sync"
@@ -34,8 +35,9 @@ type screen struct {
 	done chan struct{} // the writer has returned
 
 	mu     sync.Mutex
-	view   tea.View // the newest
-	shown  bool     // view holds a frame
+	view   tea.View     // the newest
+	shown  bool         // view holds a frame
+	raw    bytes.Buffer // Bubble Tea's own output (its terminal queries), written before the next frame
 	w, h   int
 	closed bool
 
@@ -91,6 +93,26 @@ func (s *screen) show(v tea.View) {
 	s.poke()
 }
 
+// Write takes what Bubble Tea writes to the terminal itself, its queries:
+// the SSH channel must have one writer, so they go out from the screen's.
+func (s *screen) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	if s.raw.Len()+len(p) > maxRaw {
+		s.mu.Unlock()
+		return 0, errRawFull
+	}
+	s.raw.Write(p)
+	s.mu.Unlock()
+	s.poke()
+	return len(p), nil
+}
+
+// maxRaw bounds what Bubble Tea may have waiting for a client that is not
+// reading: its queries are a few bytes each.
+const maxRaw = 64 << 10
+
+var errRawFull = errors.New("the client is not reading its terminal output")
+
 // resize takes the terminal's new (clamped) size; the next frame is drawn
 // whole.
 func (s *screen) resize(w, h int) {
@@ -107,9 +129,11 @@ func (s *screen) poke() {
 	}
 }
 
-// stop writes the last frame, restores the client's terminal, and returns
-// once that is written, or after wait if the client is not reading.
-func (s *screen) stop(wait time.Duration) {
+// stop writes the last frame, restores the client's terminal, and
+// reports whether that was written within wait; if not, the client is not
+// reading and the writer may still be blocked on the channel, which must
+// then not be written to.
+func (s *screen) stop(wait time.Duration) bool {
 	s.mu.Lock()
 	if !s.closed {
 		s.closed = true
@@ -118,7 +142,9 @@ func (s *screen) stop(wait time.Duration) {
 	s.mu.Unlock()
 	select {
 	case <-s.done:
+		return true
 	case <-time.After(wait):
+		return false
 	}
 }
 
@@ -147,8 +173,11 @@ func (s *screen) run() {
 func (s *screen) frame() {
 	s.mu.Lock()
 	v, shown, w, h := s.view, s.shown, s.w, s.h
+	s.pend.Write(s.raw.Bytes())
+	s.raw.Reset()
 	s.mu.Unlock()
 	if !shown || s.failed {
+		s.send()
 		return
 	}
 	if w != s.buf.Width() || h != s.buf.Height() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -175,34 +176,6 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, actor model.Act
 	if s.wrapModel != nil {
 		prog = s.wrapModel(prog)
 	}
-	profile := colorprofile.Env(envs)
-	scr := newScreen(sess, envs, profile, w, h)
-	defer scr.stop(screenStopWait) // after a panic too
-
-	p := tea.NewProgram(drawn{Model: prog, scr: scr},
-		tea.WithContext(pctx),
-		tea.WithInput(in),
-		tea.WithOutput(sess),
-		tea.WithEnvironment(envs),
-		tea.WithColorProfile(profile),
-		tea.WithWindowSize(w, h),
-		tea.WithoutSignalHandler(),
-		// The session's screen draws the frames (screen.go). Bubble Tea
-		// still writes the program's terminal queries (the background
-		// colour), at its next tick: one a second.
-		tea.WithoutRenderer(),
-		tea.WithFPS(1),
-		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
-			switch m := msg.(type) {
-			case tea.SuspendMsg:
-				return tea.ResumeMsg{} // a remote client cannot suspend the server
-			case tea.WindowSizeMsg:
-				m.Width, m.Height = s.clamp(m.Width, m.Height)
-				return m
-			}
-			return msg
-		}),
-	)
 	reg := &session{quit: cancel}
 	s.mu.Lock()
 	if s.closing {
@@ -218,6 +191,36 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, actor model.Act
 		s.mu.Unlock()
 	}()
 
+	profile := colorprofile.Env(envs)
+	scr := newScreen(sess, envs, profile, w, h)
+	defer scr.stop(screenStopWait) // after a panic too
+	// From here on the screen's goroutine is the channel's only writer
+	// until it has stopped.
+
+	p := tea.NewProgram(drawn{Model: prog, scr: scr},
+		tea.WithContext(pctx),
+		tea.WithInput(in),
+		tea.WithOutput(scr),
+		tea.WithEnvironment(envs),
+		tea.WithColorProfile(profile),
+		tea.WithWindowSize(w, h),
+		tea.WithoutSignalHandler(),
+		// The session's screen draws the frames (screen.go). What Bubble
+		// Tea still writes itself, the program's terminal queries, goes
+		// out through the screen at Bubble Tea's tick: once a second.
+		tea.WithoutRenderer(),
+		tea.WithFPS(1),
+		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
+			switch m := msg.(type) {
+			case tea.SuspendMsg:
+				return tea.ResumeMsg{} // a remote client cannot suspend the server
+			case tea.WindowSizeMsg:
+				m.Width, m.Height = s.clamp(m.Width, m.Height)
+				return m
+			}
+			return msg
+		}),
+	)
 	// Window changes are drained for the whole session, whatever the
 	// program is doing (an undrained channel stalls the connection), and
 	// only the newest size is handed on, without blocking the drain.
@@ -265,19 +268,24 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, actor model.Act
 		}
 	}()
 	_, err := p.Run()
-	scr.stop(screenStopWait)
+	// A client that is not reading is told nothing more: the screen's
+	// writer may still be blocked writing to it.
+	say, sayErr := io.Discard, io.Discard
+	if scr.stop(screenStopWait) {
+		say, sayErr = sess, sess.Stderr()
+	}
 	if errors.Is(err, tea.ErrProgramPanic) {
 		// Bubble Tea recovered a panic inside the program (its stack went
-		// to the server's stderr) and restored the terminal; the server and
-		// every other session live on.
+		// to the server's stderr); the screen restored the terminal, and
+		// the server and every other session live on.
 		s.cfg.Log.Error("session panic", "user", actor.Name, "addr", actor.Source, "wall", wall, "err", err)
-		fmt.Fprintf(sess.Stderr(), "\r\nsitrep: an internal error ended this session; it has been logged\r\n")
+		fmt.Fprintf(sayErr, "\r\nsitrep: an internal error ended this session; it has been logged\r\n")
 		return 70
 	}
 	if why := reg.reason(); why != "" {
-		fmt.Fprintf(sess, "\r\nsitrep: %s\r\n", why)
+		fmt.Fprintf(say, "\r\nsitrep: %s\r\n", why)
 	} else if ctx.Err() == context.DeadlineExceeded {
-		fmt.Fprintf(sess, "\r\nsitrep: the session reached its maximum time of %s\r\n", s.cfg.MaxSessionTime)
+		fmt.Fprintf(say, "\r\nsitrep: the session reached its maximum time of %s\r\n", s.cfg.MaxSessionTime)
 	}
 	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) && pctx.Err() == nil {
 		s.cfg.Log.Error("console ended with an error", "user", actor.Name, "addr", actor.Source, "err", err)
