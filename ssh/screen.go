@@ -132,14 +132,23 @@ func (s *screen) poke() {
 // stop writes the last frame, restores the client's terminal, and
 // reports whether that was written within wait; if not, the client is not
 // reading and the writer may still be blocked on the channel, which must
-// then not be written to.
+// then not be written to. Only the first call waits.
 func (s *screen) stop(wait time.Duration) bool {
 	s.mu.Lock()
-	if !s.closed {
+	again := s.closed
+	if !again {
 		s.closed = true
 		close(s.quit)
 	}
 	s.mu.Unlock()
+	if again {
+		select {
+		case <-s.done:
+			return true
+		default:
+			return false
+		}
+	}
 	select {
 	case <-s.done:
 		return true
