@@ -15,8 +15,10 @@ import (
 
 func TestConnectionRateLimit(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, func(c *Config) { c.ConnRate, c.ConnBurst = 2, 2 })
-	time.Sleep(time.Second) // the harness's readiness probe took a token
+	// A rate so slow that no token comes back while the test runs,
+	// however loaded the machine: the burst alone decides. The harness's
+	// readiness probe took the first of the three.
+	h := newHarness(t, func(c *Config) { c.ConnRate, c.ConnBurst = 1.0/3600, 3 })
 	var results []error
 	for range 4 {
 		c, err := h.dialWith(clientConfig(gossh.PublicKeys(h.keys["bob"])))
@@ -26,18 +28,40 @@ func TestConnectionRateLimit(t *testing.T) {
 		results = append(results, err)
 	}
 	if results[0] != nil || results[1] != nil {
-		t.Errorf("the first two connections (the burst): %v, %v", results[0], results[1])
+		t.Errorf("the rest of the burst: %v, %v", results[0], results[1])
 	}
-	if results[3] == nil {
-		t.Errorf("four quick connections with a burst of 2 at 2/s: the fourth was let in (%v)", results)
+	if results[2] == nil || results[3] == nil {
+		t.Errorf("connections past the burst were let in (%v)", results)
 	}
 	if !strings.Contains(h.log.String(), "rate limit") {
 		t.Errorf("refusals by rate are not logged: %s", tail(h.log.String(), 500))
 	}
-	// The rate refills.
-	time.Sleep(1100 * time.Millisecond)
-	if _, err := h.dialWith(clientConfig(gossh.PublicKeys(h.keys["bob"]))); err != nil {
-		t.Errorf("a connection a second later: %v", err)
+}
+
+// The rate refills with time, per address, on the limiter's own clock.
+func TestIPLimiterRefills(t *testing.T) {
+	l := newIPLimiter(2, 2)
+	t0 := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	steps := []struct {
+		ip   string
+		at   time.Duration
+		want bool
+	}{
+		{"10.0.0.1", 0, true},
+		{"10.0.0.1", 0, true},
+		{"10.0.0.1", 0, false}, // the burst is spent
+		{"10.0.0.2", 0, true},  // another address has its own
+		{"10.0.0.1", 400 * time.Millisecond, false},
+		{"10.0.0.1", 500 * time.Millisecond, true}, // one token at 2/s
+		{"10.0.0.1", 500 * time.Millisecond, false},
+		{"10.0.0.1", 1500 * time.Millisecond, true},
+		{"10.0.0.1", 1500 * time.Millisecond, true}, // refilled to the burst
+		{"10.0.0.1", 1500 * time.Millisecond, false},
+	}
+	for i, s := range steps {
+		if got := l.allow(s.ip, t0.Add(s.at)); got != s.want {
+			t.Errorf("step %d: %s at +%v allowed %v, want %v", i, s.ip, s.at, got, s.want)
+		}
 	}
 }
 
@@ -135,7 +159,6 @@ func TestPTYSizeIsClamped(t *testing.T) {
 	if _, ok := p.out.WaitFor(0, "help", 5*time.Second); !ok { // the footer
 		t.Fatalf("no footer: %q", tail(p.out.String(), 300))
 	}
-	time.Sleep(200 * time.Millisecond)
 	check := func(when string, out []byte) {
 		t.Helper()
 		maxCol, maxRow, rows := sshtest.Extent(out, maxW)
@@ -152,11 +175,18 @@ func TestPTYSizeIsClamped(t *testing.T) {
 	if _, _, rows := sshtest.Extent(first, maxW); rows[1] < maxW-10 {
 		t.Errorf("the header line reaches column %d; want it laid out for %d columns", rows[1], maxW)
 	}
-	// A window change to an absurd size is clamped too.
-	if err := p.sess.WindowChange(100000, 100000); err != nil {
-		t.Fatal(err)
+	// A window change to an absurd size is clamped too. The console is
+	// drawn whole at each new size, down to its footer: first a small one,
+	// so that the clamped size is a change.
+	for _, size := range [][2]int{{24, 80}, {100000, 100000}} {
+		mark := p.out.Len()
+		if err := p.sess.WindowChange(size[0], size[1]); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := p.out.WaitFor(mark, "help", 5*time.Second); !ok {
+			t.Fatalf("not redrawn after a window change to %d×%d: %q", size[1], size[0], tail(p.out.String(), 300))
+		}
 	}
-	time.Sleep(500 * time.Millisecond)
 	check("after a window change to 100000×100000", []byte(p.out.String()))
 	if out, _, code := h.runAs("vera", "whoami"); code != 0 || !strings.HasPrefix(out, "vera ") {
 		t.Errorf("the server after a huge terminal: %d %q", code, out)

@@ -144,6 +144,9 @@ func build(t *testing.T, db string, tweak func(*Config), setup func(*Server)) *h
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
+	if err := st.OpenReaders(ctx); err != nil { // as serve does
+		t.Fatal(err)
+	}
 	h := &harness{t: t, st: st, keys: map[string]gossh.Signer{}, log: sshtest.NewBuffer(), setup: setup}
 	for _, u := range team {
 		signer, authorized := sshtest.NewKey(t)

@@ -101,18 +101,22 @@ func TestScreenSendsOnlyWhatChanged(t *testing.T) {
 	for i := range 24 {
 		lines = append(lines, fmt.Sprintf("\x1b[1mrow %02d\x1b[0m %s", i, strings.Repeat("·", 60)))
 	}
+	// settle waits until the frames shown so far are written. A fence
+	// goes out through the screen's writer after the view shown: once it
+	// has been written, so has every frame before it. It returns the bytes
+	// written, fences left out.
+	const fence = "\x1b[5n"
+	fences := 0
 	settle := func() int {
-		prev := -1
-		for range 100 {
-			time.Sleep(10 * time.Millisecond)
-			if n := len(out.bytes()); n == prev {
-				return n
-			} else {
-				prev = n
-			}
+		t.Helper()
+		fences++
+		if _, err := scr.Write([]byte(fence)); err != nil {
+			t.Fatal(err)
 		}
-		t.Fatal("the screen did not settle")
-		return 0
+		if !eventually(5*time.Second, func() bool { return bytes.Count(out.bytes(), []byte(fence)) == fences }) {
+			t.Fatal("the screen did not write what it was shown")
+		}
+		return len(out.bytes()) - fences*len(fence)
 	}
 	scr.show(tea.NewView(strings.Join(lines, "\n")))
 	full := settle()

@@ -225,12 +225,28 @@ func (s *Server) Serve(l net.Listener) error {
 		l.Close()
 		return nil
 	}
+	// Both Shutdown and the library close the listener, in either order:
+	// only the first close may report an error, so a shutdown never
+	// reports the other's close as "use of closed network connection".
+	l = &onceCloseListener{Listener: l}
 	s.listeners = append(s.listeners, l)
 	s.mu.Unlock()
 	err := s.srv.Serve(l)
 	if errors.Is(err, cssh.ErrServerClosed) || s.isClosing() {
 		return nil // closed by Shutdown, perhaps before Serve was listening
 	}
+	return err
+}
+
+// onceCloseListener closes its listener once; later closes succeed.
+type onceCloseListener struct {
+	net.Listener
+	once sync.Once
+}
+
+func (l *onceCloseListener) Close() error {
+	err := error(nil)
+	l.once.Do(func() { err = l.Listener.Close() })
 	return err
 }
 

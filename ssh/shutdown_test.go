@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -123,5 +125,66 @@ func TestShutdownRightAfterServe(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		l.Close()
 		t.Fatal("Serve did not return after Shutdown; the listener was left open")
+	}
+}
+
+// closeRaceListener holds Accept's error after its first Close until it is
+// closed a second time (or a moment passes), so the library's Shutdown
+// finds the listener still registered: the order that made Shutdown report
+// "use of closed network connection" about a close of our own.
+type closeRaceListener struct {
+	net.Listener
+	accepting chan struct{}
+	first     sync.Once
+	closes    atomic.Int32
+	again     chan struct{}
+}
+
+func (l *closeRaceListener) Accept() (net.Conn, error) {
+	l.first.Do(func() { close(l.accepting) })
+	c, err := l.Listener.Accept()
+	if err != nil {
+		select {
+		case <-l.again:
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return c, err
+}
+
+func (l *closeRaceListener) Close() error {
+	err := l.Listener.Close()
+	if l.closes.Add(1) == 2 {
+		close(l.again)
+	}
+	return err
+}
+
+// Shutdown closes the listeners and so does the library's Shutdown: which
+// comes first is a race, and neither may report the other's close.
+func TestShutdownClosesListenersOnce(t *testing.T) {
+	h := newHarness(t, nil)
+	srv, err := New(h.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &closeRaceListener{Listener: inner, accepting: make(chan struct{}), again: make(chan struct{})}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	<-l.accepting
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if n := l.closes.Load(); n != 1 {
+		t.Errorf("the listener was closed %d times, want once", n)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("Serve returned %v, want nil", err)
 	}
 }

@@ -115,9 +115,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		s.w.Close()
 		return nil, fmt.Errorf("open %s: %w", abs, err)
 	}
-	n := max(4, runtime.NumCPU())
-	s.r.SetMaxOpenConns(n)
-	s.r.SetMaxIdleConns(n)
+	s.r.SetMaxOpenConns(s.readers())
+	s.r.SetMaxIdleConns(s.readers())
 	if err := s.migrate(ctx); err != nil {
 		s.w.Close()
 		s.r.Close()
@@ -129,6 +128,34 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// readers is the size of the read pool.
+func (s *Store) readers() int { return max(4, runtime.NumCPU()) }
+
+// OpenReaders opens every connection of the read pool now, rather than
+// when load first needs it. A server calls it at start: the first burst of
+// sessions then pays for no connection opening, and the process's file
+// descriptors stay where they were after start-up, so a descriptor more
+// later is a leak, not a connection the pool chose to open.
+func (s *Store) OpenReaders(ctx context.Context) error {
+	conns := make([]*sql.Conn, 0, s.readers())
+	defer func() {
+		for _, c := range conns {
+			c.Close() // back to the pool, which keeps every one idle
+		}
+	}()
+	for range s.readers() {
+		c, err := s.r.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("open readers of %s: %w", s.path, err)
+		}
+		conns = append(conns, c)
+		if err := c.PingContext(ctx); err != nil {
+			return fmt.Errorf("open readers of %s: %w", s.path, err)
+		}
+	}
+	return nil
 }
 
 // Path is the absolute path of the database file.

@@ -59,17 +59,11 @@ func (p *flowProbe) View() tea.View {
 // waitFor polls the probe until ok holds.
 func (p *flowProbe) waitFor(t *testing.T, what string, ok func(p *flowProbe) bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	waitFor(t, what, func() bool {
 		p.mu.Lock()
-		done := ok(p)
-		p.mu.Unlock()
-		if done {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s (page %d, selected %d, flash %q)", what, p.page, p.sel, p.flash)
+		defer p.mu.Unlock()
+		return ok(p)
+	})
 }
 
 // syncBuffer is the program's terminal output.
@@ -139,17 +133,13 @@ func TestConsoleProgramFlow(t *testing.T) {
 	})
 	waitStore := func(what string, ok func(inc *model.Incident) bool) *model.Incident {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			inc, err := e.st.Incident(context.Background(), 7)
-			if err == nil && ok(inc) {
-				return inc
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the store never showed %s (last: %+v, %v)", what, inc, err)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		var inc *model.Incident
+		waitFor(t, "the store to show "+what, func() bool {
+			got, err := e.st.Incident(context.Background(), 7)
+			inc = got
+			return err == nil && ok(got)
+		})
+		return inc
 	}
 	waitStore("INC-7", func(*model.Incident) bool { return true })
 	// The cursor follows once the hub's new snapshot holds the row: wait

@@ -113,16 +113,10 @@ func TestConsoleLiveIncidentView(t *testing.T) {
 		t.Fatal(err)
 	}
 	seq, _ := other.LastSeq(context.Background())
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if s := hub.Snapshot(); s != nil && s.Board != nil && s.Board.Seq >= seq {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the hub did not notice the other process's write within 5s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, "the hub to notice the other process's write", func() bool {
+		s := hub.Snapshot()
+		return s != nil && s.Board != nil && s.Board.Seq >= seq
+	})
 	h.update(snapMsg{})
 	h.loaded() // the open incident reloads on a new snapshot
 	assertContains(t, "checklist", h.screen(), "[x] Determine initial scope", "1 of 9 settled")

@@ -85,7 +85,7 @@ func TestHubIncidentSharedUntilChange(t *testing.T) {
 
 	leave := hub.Join("zoe")
 	defer leave()
-	waitFor(t, func() bool { return slices.Contains(hub.Snapshot().Online, "zoe") })
+	waitFor(t, "zoe to be online", func() bool { return slices.Contains(hub.Snapshot().Online, "zoe") })
 	if inc, _, _ := hub.Incident(ctx, id); inc != got[0] {
 		t.Fatal("someone coming online made every screen load the incident again")
 	}
@@ -94,7 +94,7 @@ func TestHubIncidentSharedUntilChange(t *testing.T) {
 	if _, err := e.st.Note(ctx, conOwner, id, "a note after the first load"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return hub.Snapshot().Board != before })
+	waitFor(t, "a new board", func() bool { return hub.Snapshot().Board != before })
 	inc, evs, err := hub.Incident(ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -132,13 +132,15 @@ func settle(h *Hub) {
 	}
 }
 
-func waitFor(t *testing.T, cond func() bool) {
+// waitFor waits until cond holds, looking again every few milliseconds:
+// the one way this package's tests wait for another goroutine.
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 5s")
+			t.Fatalf("timed out after 10s waiting for %s", what)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 }

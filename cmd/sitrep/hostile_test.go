@@ -709,15 +709,11 @@ func TestOversizedPTYClamped(t *testing.T) {
 		t.Fatalf("window change: %v", err)
 	}
 	// Redrawn at the new size: something drawn below the old 24 rows.
-	deadline := time.Now().Add(hostileWait)
-	for {
-		if _, row, _ := sshtest.Extent([]byte(grown.out.String())[mark:], huge); row > 24 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("a console grown from 80×24 to 10,000×10,000 drew nothing below row 24 within %v", hostileWait)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !grown.out.WaitUntil(hostileWait, func(out []byte) bool {
+		_, row, _ := sshtest.Extent(out[mark:], huge)
+		return row > 24
+	}) {
+		t.Fatalf("a console grown from 80×24 to 10,000×10,000 drew nothing below row 24 within %v", hostileWait)
 	}
 	grown.send(t, "?")
 	grown.expect(t, mark, "Keys", hostileWait)
@@ -771,20 +767,12 @@ func TestOversizedFlood(t *testing.T) {
 	// alice's consoles, so that what they held can be collected.
 	consoleEnded := func(t *testing.T, n int) {
 		t.Helper()
-		ended := func() bool {
-			return len(regexp.MustCompile(`msg=session user=alice \S+ \S+ kind=console`).FindAllString(h.errOut.String(), -1)) >= n
-		}
+		ended := regexp.MustCompile(`msg=session user=alice \S+ \S+ kind=console`)
 		start := time.Now()
-		defer func() {
-			t.Logf("the server ended the console %v after the client left", time.Since(start).Round(time.Millisecond))
-		}()
-		deadline := time.Now().Add(hostileWait)
-		for !ended() {
-			if time.Now().After(deadline) {
-				t.Fatalf("the server did not end alice's console within %v of the client leaving", hostileWait)
-			}
-			time.Sleep(20 * time.Millisecond)
+		if !h.errOut.WaitUntil(hostileWait, func(log []byte) bool { return len(ended.FindAll(log, -1)) >= n }) {
+			t.Fatalf("the server did not end alice's console within %v of the client leaving", hostileWait)
 		}
+		t.Logf("the server ended the console %v after the client left", time.Since(start).Round(time.Millisecond))
 	}
 	checkHeap := func(t *testing.T, what string, heap *hostileHeap, bound float64) {
 		t.Helper()

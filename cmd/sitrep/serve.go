@@ -65,6 +65,9 @@ func (a *app) serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := st.OpenReaders(a.ctx); err != nil {
+				return err
+			}
 			hub, err := ui.NewHub(a.ctx, st)
 			if err != nil {
 				return err
