@@ -23,8 +23,10 @@ type FixedClock time.Time
 // Now returns the fixed instant.
 func (c FixedClock) Now() time.Time { return time.Time(c) }
 
-// ParseTime reads a time given on the command line: RFC 3339, "now", or a
-// negative offset from now such as "-2h", "-30m" or "-1h30m". Times in the
+// ParseTime reads a time given on the command line: RFC 3339, "now", a
+// date (YYYY-MM-DD: its midnight in now's location, which callers set to
+// the policy's zone), or a negative offset from now such as "-2h", "-30m"
+// or "-1h30m". Times in the
 // future are refused: incidents are recorded after the fact. So are times
 // before 1970 (no incident is that old: it is a mistyped year, or an offset
 // of centuries), and zone offsets RFC 3339 does not allow (+24:00, +05:60),
@@ -33,7 +35,7 @@ func ParseTime(v string, now time.Time) (time.Time, error) {
 	s := strings.TrimSpace(v)
 	switch {
 	case s == "":
-		return time.Time{}, Errorf("the time is empty; give RFC 3339 (2026-05-04T02:00:00+02:00), now, or an offset such as -2h")
+		return time.Time{}, Errorf("the time is empty; give RFC 3339 (2026-05-04T02:00:00+02:00), a date (2026-05-04), now, or an offset such as -2h")
 	case strings.EqualFold(s, "now"):
 		return now, nil
 	case strings.HasPrefix(s, "-"):
@@ -51,7 +53,11 @@ func ParseTime(v string, now time.Time) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil || !rfc3339Offset(s) {
-		return time.Time{}, Errorf("%s is not a time; give RFC 3339 (2026-05-04T02:00:00+02:00), now, or an offset such as -2h", quoteShort(v))
+		d, derr := time.ParseInLocation(DateLayout, s, now.Location())
+		if derr != nil || d.Format(DateLayout) != s {
+			return time.Time{}, Errorf("%s is not a time; give RFC 3339 (2026-05-04T02:00:00+02:00), a date (2026-05-04), now, or an offset such as -2h", quoteShort(v))
+		}
+		t = d
 	}
 	if t.After(now.Add(time.Minute)) {
 		return time.Time{}, Errorf("%s is in the future; give a time that has passed", t.Format(time.RFC3339))

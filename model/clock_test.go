@@ -57,7 +57,14 @@ func TestParseTime(t *testing.T) {
 		{"today", time.Time{}, true},
 		{"", time.Time{}, true},
 		{"   ", time.Time{}, true},
-		{"2026-05-04", time.Time{}, true},
+		// A date is its midnight in now's zone (callers give now in the
+		// policy's zone): Amsterdam is UTC+2 in May.
+		{"2026-05-04", utc(2026, 5, 3, 22, 0, 0), false},
+		{"2026-05-01", utc(2026, 4, 30, 22, 0, 0), false},
+		{"2026-05-05", time.Time{}, true}, // tomorrow
+		{"2026-02-30", time.Time{}, true},
+		{"2026-5-4", time.Time{}, true},
+		{"1969-12-31", time.Time{}, true},
 		{"2026-05-04 08:00:00", time.Time{}, true},
 		{"2026-05-04T08:00:00", time.Time{}, true}, // no zone
 		{"2026-02-30T08:00:00Z", time.Time{}, true},

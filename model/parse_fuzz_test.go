@@ -91,6 +91,7 @@ func FuzzParseTime(f *testing.F) {
 		"2024-02-29T08:00:00Z", "1970-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "1970-01-01T00:59:59+01:00",
 		"0001-01-01T00:00:00Z", "0000-01-01T00:00:00Z", "0000-01-01T00:00:00+23:59", "9999-12-31T23:59:59Z",
 		"9999-12-31T23:59:59-23:59", "10000-01-01T00:00:00Z", "-2026-05-04T08:00:00Z", "yesterday", "today",
+		"2026-05-04", "2026-05-05", "1970-01-01", "1969-12-31", "2026-02-30", "2026-5-4", " 2026-05-04 ", "2026-05-04Z",
 	} {
 		f.Add(v, int64(now0))
 	}
@@ -142,6 +143,13 @@ func FuzzParseTime(f *testing.F) {
 			}
 			if want := now.Add(d); got != want {
 				t.Fatalf("ParseTime(%q, %v) = %v, want now%v = %v", v, now, got, d, want)
+			}
+			return
+		}
+		// A date: its midnight in now's zone.
+		if d, err := time.ParseInLocation(DateLayout, s, now.Location()); err == nil {
+			if !got.Equal(d) || d.Format(DateLayout) != s {
+				t.Fatalf("ParseTime(%q, %v) = %v, want the date's midnight %v", v, now, got, d)
 			}
 			return
 		}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"sitrep/model"
@@ -55,10 +57,51 @@ func (s *Store) Timeline(ctx context.Context, id int64) ([]model.Event, error) {
 
 // Audit is every event since a time (zero: all), oldest first.
 func (s *Store) Audit(ctx context.Context, since time.Time) ([]model.Event, error) {
-	if since.IsZero() {
-		return loadEvents(ctx, s.r, "1")
+	return s.Events(ctx, EventQuery{Since: since})
+}
+
+// EventQuery selects events from the audit log; zero fields select all.
+type EventQuery struct {
+	Since  time.Time // at or after
+	Actor  string
+	Action string
+}
+
+// Events is the audit log filtered by q, oldest first. An action no event
+// has is refused, naming those it does have: a mistyped action would
+// otherwise look like a quiet log.
+func (s *Store) Events(ctx context.Context, q EventQuery) ([]model.Event, error) {
+	where, args := []string{"1"}, []any{}
+	if !q.Since.IsZero() {
+		where, args = append(where, "time >= ?"), append(args, q.Since.Unix())
 	}
-	return loadEvents(ctx, s.r, "time >= ?", since.Unix())
+	if q.Actor != "" {
+		where, args = append(where, "actor = ?"), append(args, q.Actor)
+	}
+	if q.Action != "" {
+		var known []string
+		rows, err := s.r.QueryContext(ctx, "SELECT DISTINCT action FROM events ORDER BY action")
+		if err != nil {
+			return nil, fmt.Errorf("load event actions: %w", err)
+		}
+		for rows.Next() {
+			var a string
+			if err := rows.Scan(&a); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("load event actions: %w", err)
+			}
+			known = append(known, a)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("load event actions: %w", err)
+		}
+		if !slices.Contains(known, q.Action) {
+			return nil, model.Errorf("no event has action %q; the log holds %s", q.Action, strings.Join(known, ", "))
+		}
+		where, args = append(where, "action = ?"), append(args, q.Action)
+	}
+	return loadEvents(ctx, s.r, strings.Join(where, " AND "), args...)
 }
 
 // LastSeq is the sequence number of the newest event.

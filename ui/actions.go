@@ -232,16 +232,15 @@ func (m *Model) notifyForm(inc *model.Incident) *form {
 	} else {
 		who = textField("customer", "Recipient (controller) notified", "", checkText("customer name", model.SingleLine, 1, model.MaxName))
 	}
-	now := m.o.Clock.Now()
 	return &form{title: "Record a notification sent for " + inc.Ref(), fields: []*field{
 		who,
 		textField("channel", "Channel", "email", checkText("channel", model.SingleLine, 1, model.MaxChannel)),
 		choiceField("kind", "Kind", []choice{{"initial", "initial notification", "The first notification under Art. 33: it meets the 72-hour clock for this customer."},
 			{"follow-up", "follow-up", "Further information, in phases (Art. 33(4))."}}, "initial"),
-		textField("at", "Sent at", "now", func(v string) error { _, err := model.ParseTime(v, now); return err }).withHint("RFC 3339, now, or -30m"),
+		textField("at", "Sent at", "now", func(v string) error { _, err := m.parseTime(v); return err }).withHint("RFC 3339, a date, now, or -30m"),
 	}, submit: func(v values) tea.Cmd {
 		f := m.form
-		at, err := model.ParseTime(v["at"], m.o.Clock.Now())
+		at, err := m.parseTime(v["at"])
 		if err != nil {
 			return func() tea.Msg { return doneMsg{err: err, form: f} }
 		}
@@ -342,22 +341,26 @@ func (m *Model) breachForm(inc *model.Incident) *form {
 	}}
 }
 
-// awareForm moves the awareness time, naming every clock it moves.
+// awareForm moves the awareness time, naming every clock it moves. The
+// time confirmed is the time stored: a relative time (-2h) is read once,
+// when the confirmation is written.
 func (m *Model) awareForm(inc *model.Incident) *form {
 	id, ref := inc.ID, inc.Ref()
 	pol := m.policy()
 	loc := pol.Location()
+	var confirmed time.Time
 	return &form{title: "Awareness time of " + ref, fields: []*field{
 		textField("at", "Became aware at", inc.AwareAt.In(loc).Format(time.RFC3339), func(v string) error {
-			_, err := model.ParseTime(v, m.o.Clock.Now())
+			_, err := m.parseTime(v)
 			return err
-		}).withHint("RFC 3339, now, or -2h; starts the 72-hour clock"),
+		}).withHint("RFC 3339, a date, now, or -2h; starts the 72-hour clock"),
 	}, confirm: func(v values) (string, error) {
 		now := m.o.Clock.Now()
-		at, err := model.ParseTime(v["at"], now)
+		at, err := m.parseTime(v["at"])
 		if err != nil {
 			return "", err
 		}
+		confirmed = at
 		after := *inc
 		after.AwareAt = at.Truncate(time.Second)
 		text := fmt.Sprintf("Move the awareness of %s from %s to %s?", ref, inc.AwareAt.In(loc).Format(model.TimeFormat), after.AwareAt.In(loc).Format(model.TimeFormat))
@@ -368,16 +371,18 @@ func (m *Model) awareForm(inc *model.Incident) *form {
 			}
 		}
 		return text, nil
-	}, submit: func(v values) tea.Cmd {
-		f := m.form
-		at, err := model.ParseTime(v["at"], m.o.Clock.Now())
-		if err != nil {
-			return func() tea.Msg { return doneMsg{err: err, form: f} }
-		}
-		return m.write(f, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+	}, submit: func(values) tea.Cmd {
+		at := confirmed
+		return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
 			return st.SetAware(c, a, id, at)
 		})
 	}}
+}
+
+// parseTime reads a time typed into a form, a date as its midnight in
+// the policy's zone.
+func (m *Model) parseTime(v string) (time.Time, error) {
+	return model.ParseTime(v, m.o.Clock.Now().In(m.policy().Location()))
 }
 
 func orDash(s string) string {

@@ -605,3 +605,41 @@ func TestConsoleAware(t *testing.T) {
 	h.refresh()
 	assertContains(t, "incident view", h.screen(), "notify (provisional) ✖ OVERDUE +02:00:00")
 }
+
+// A relative awareness time is read once, when the confirmation is shown:
+// the time confirmed is the time stored, however long the commander took
+// to say yes. A date is midnight in the policy's zone.
+func TestConsoleAwareStoresTheConfirmedTime(t *testing.T) {
+	for _, tt := range []struct {
+		typed   string
+		want    time.Time
+		confirm string
+	}{
+		{"-2h", conNow.Add(-2 * time.Hour), "to 2026-11-24 13:00:00 CET?"},
+		{"2026-11-21", time.Date(2026, 11, 20, 23, 0, 0, 0, time.UTC), "to 2026-11-21 00:00:00 CET?"},
+	} {
+		t.Run(tt.typed, func(t *testing.T) {
+			e := newConEnv(t)
+			h := newConsole(t, e, conOwner, 100, 30)
+			h.open(incStuffing, tabDetails)
+			h.press("w")
+			f := h.m.form
+			if f == nil {
+				t.Fatalf("w opened no form: %q", h.m.flash)
+			}
+			h.press("ctrl+u")
+			h.typeText(tt.typed)
+			h.press("enter")
+			if f.confirming == "" {
+				t.Fatalf("no confirmation; form error %q, field error %q", f.err, f.fields[0].err)
+			}
+			assertContains(t, "awareness confirmation", boxText(h.screen()), tt.confirm)
+			e.clk.Set(conNow.Add(10 * time.Minute)) // the commander reads before saying yes
+			h.press("enter")
+			h.wrote()
+			if inc := e.incident(t, incStuffing); !inc.AwareAt.Equal(tt.want) {
+				t.Errorf("aware at %v, want %v as confirmed", inc.AwareAt.UTC(), tt.want.UTC())
+			}
+		})
+	}
+}

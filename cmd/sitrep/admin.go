@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"sitrep/model"
 )
@@ -250,13 +251,21 @@ func (a *app) policyCmd() *cobra.Command {
   sitrep policy show --json > p.json; $EDITOR p.json; sitrep policy set --file p.json`,
 		Args: args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The global flags (--db, --as) say where and who, not what
+			// to change.
 			fl := cmd.Flags()
-			if fl.NFlag() == 0 {
+			changes := 0
+			fl.Visit(func(f *pflag.Flag) {
+				if cmd.LocalFlags().Lookup(f.Name) != nil {
+					changes++
+				}
+			})
+			if changes == 0 {
 				return usageError{model.Errorf("give at least one change; see sitrep policy set --help")}
 			}
 			var fromFile *model.Policy
 			if file != "" {
-				if fl.NFlag() > 1 {
+				if changes > 1 {
 					return usageError{model.Errorf("--file replaces the whole policy; give it alone")}
 				}
 				if a.remote() {

@@ -27,7 +27,10 @@ func (a *app) declareCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			now := st.Clock().Now()
+			now, err := a.now()
+			if err != nil {
+				return err
+			}
 			if d.Severity, err = model.ParseSeverity(sev); err != nil {
 				return err
 			}
@@ -273,7 +276,11 @@ func (a *app) awareCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			t, err := model.ParseTime(argv[1], st.Clock().Now())
+			now, err := a.now()
+			if err != nil {
+				return err
+			}
+			t, err := model.ParseTime(argv[1], now)
 			if err != nil {
 				return err
 			}
@@ -290,9 +297,24 @@ func (a *app) optTime(v string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
+	now, err := a.now()
+	if err != nil {
+		return time.Time{}, err
+	}
+	return model.ParseTime(v, now)
+}
+
+// now is the database's time in the policy's zone, the zone in which a
+// TIME given as a date (YYYY-MM-DD) is read as midnight. One command reads
+// it once, so that two relative times it is given agree.
+func (a *app) now() (time.Time, error) {
 	st, err := a.store()
 	if err != nil {
 		return time.Time{}, err
 	}
-	return model.ParseTime(v, st.Clock().Now())
+	pol, err := st.Policy(a.ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return st.Clock().Now().In(pol.Location()), nil
 }

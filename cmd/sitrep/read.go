@@ -1,11 +1,12 @@
 package main
 
 import (
-	"time"
+	"regexp"
 
 	"github.com/spf13/cobra"
 
 	"sitrep/model"
+	"sitrep/store"
 )
 
 func (a *app) draftCmd() *cobra.Command {
@@ -55,23 +56,32 @@ func (a *app) auditCmd() *cobra.Command {
 	var (
 		asJSON bool
 		since  string
+		q      store.EventQuery
 	)
 	c := &cobra.Command{
-		Use:   "audit [--since TIME]",
+		Use:   "audit [--since TIME] [--actor NAME] [--action ACTION]",
 		Short: "Print the audit log: every write, who, when, from where",
-		Args:  args(),
+		Example: `  sitrep audit --since 2026-12-05
+  sitrep audit --actor alice --action login --json`,
+		Args: args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if q.Action != "" && !actionName.MatchString(q.Action) {
+				return usageError{model.Errorf("--action takes an event action such as note, login or user_add")}
+			}
+			if since != "" {
+				now, err := a.now()
+				if err != nil {
+					return err
+				}
+				if q.Since, err = model.ParseTime(since, now); err != nil {
+					return err
+				}
+			}
 			st, err := a.store()
 			if err != nil {
 				return err
 			}
-			var t time.Time
-			if since != "" {
-				if t, err = model.ParseTime(since, st.Clock().Now()); err != nil {
-					return err
-				}
-			}
-			evs, err := st.Audit(a.ctx, t)
+			evs, err := st.Events(a.ctx, q)
 			if err != nil {
 				return err
 			}
@@ -79,9 +89,14 @@ func (a *app) auditCmd() *cobra.Command {
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
-	c.Flags().StringVar(&since, "since", "", "only events at or after this time: RFC 3339, or -24h")
+	c.Flags().StringVar(&since, "since", "", "only events at or after this time: RFC 3339, a date, or -24h")
+	c.Flags().StringVar(&q.Actor, "actor", "", "only events by this user (or exercise)")
+	c.Flags().StringVar(&q.Action, "action", "", "only events of this action (note, login, user_add, ...)")
 	return c
 }
+
+// actionName is what an event action looks like.
+var actionName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 
 func (a *app) printEvents(evs []model.Event, asJSON bool) error {
 	if asJSON {

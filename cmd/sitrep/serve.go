@@ -43,12 +43,14 @@ func (a *app) serveCmd() *cobra.Command {
   ssh -p 2222 localhost list --json`,
 		Args: args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := a.store()
+			if err != nil {
+				return err
+			}
 			if hostKey == "" {
-				def, err := store.DefaultPath()
-				if err != nil {
-					return err
-				}
-				hostKey = filepath.Join(filepath.Dir(def), "ssh_host_ed25519_key")
+				// Beside the database it serves: another database is
+				// another server, with a key of its own.
+				hostKey = filepath.Join(filepath.Dir(st.Path()), "ssh_host_ed25519_key")
 			}
 			key, err := sshd.HostKey(hostKey)
 			if err != nil {
@@ -60,10 +62,6 @@ func (a *app) serveCmd() *cobra.Command {
 					return err
 				}
 				defer stop()
-			}
-			st, err := a.store()
-			if err != nil {
-				return err
 			}
 			if err := st.OpenReaders(a.ctx); err != nil {
 				return err
@@ -104,7 +102,7 @@ func (a *app) serveCmd() *cobra.Command {
 	}
 	f := c.Flags()
 	f.StringVar(&listen, "listen", ":2222", "address to listen on")
-	f.StringVar(&hostKey, "host-key", "", "host key file, generated once if missing (default: ssh_host_ed25519_key beside the default database)")
+	f.StringVar(&hostKey, "host-key", "", "host key file, generated once if missing (default: ssh_host_ed25519_key beside the database)")
 	f.IntVar(&cfg.MaxSessions, "max-sessions", 1000, "most concurrent sessions")
 	f.IntVar(&cfg.MaxConnSessions, "max-conn-sessions", 4, "most sessions per connection")
 	f.Float64Var(&cfg.ConnRate, "conn-rate", 20, "new connections per second admitted from one address")

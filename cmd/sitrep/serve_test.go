@@ -1,8 +1,16 @@
 package main
 
 import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"sitrep/ssh/sshtest"
 )
 
 // The profiler shows memory contents: it listens on a loopback address
@@ -21,4 +29,41 @@ func TestPprofLoopbackOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop()
+}
+
+// Without --host-key, serve keeps its host key beside the database it
+// serves, not beside the default one: two databases are two servers.
+func TestServeHostKeyBesideTheDatabase(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("HOME", filepath.Join(dir, "home"))
+	t.Setenv("XDG_DATA_HOME", filepath.Join(dir, "xdg"))
+	db := filepath.Join(dir, "served", "live.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	errOut := sshtest.NewBuffer()
+	done := make(chan int, 1)
+	go func() {
+		done <- execute(ctx, config{in: strings.NewReader(""), out: io.Discard, errOut: errOut},
+			[]string{"--db", db, "serve", "--listen", "127.0.0.1:0"})
+	}()
+	serving := regexp.MustCompile(`msg="sitrep serving" .*host_key=(\S+)`)
+	ok := errOut.WaitUntil(20*time.Second, func(log []byte) bool { return serving.Match(log) })
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("serve exited %d: %s", code, errOut.String())
+	}
+	if !ok {
+		t.Fatalf("serve did not log that it serves: %s", errOut.String())
+	}
+	want := filepath.Join(dir, "served", "ssh_host_ed25519_key")
+	if got := serving.FindStringSubmatch(errOut.String())[1]; got != want {
+		t.Errorf("host key %s; want %s, beside the database", got, want)
+	}
+	if _, err := os.Stat(want); err != nil {
+		t.Errorf("no host key beside the database: %v", err)
+	}
+	for _, other := range []string{"home", "xdg"} {
+		if _, err := os.Stat(filepath.Join(dir, other)); err == nil {
+			t.Errorf("serve --db wrote under %s", other)
+		}
+	}
 }

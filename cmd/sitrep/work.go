@@ -216,7 +216,7 @@ func (a *app) reviewCmd() *cobra.Command {
 	var rootCause, worked, notWorked, impact string
 	c := &cobra.Command{
 		Use:   "review REF [--root-cause T] [--worked T] [--not-worked T] [--impact T] [--complete]",
-		Short: "Write the post-incident review; --complete marks it done (admin)",
+		Short: "Write the post-incident review (members); --complete marks it done (admin)",
 		Args:  args("REF"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			for _, f := range []struct {
