@@ -53,9 +53,11 @@ type countedConn struct {
 	net.Conn
 	once    sync.Once
 	release func()
+	closed  atomic.Bool
 }
 
 func (c *countedConn) Close() error {
+	c.closed.Store(true)
 	c.once.Do(c.release)
 	return c.Conn.Close()
 }
