@@ -1,15 +1,22 @@
 package ssh
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"net"
 	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"sitrep/model"
+	"sitrep/ssh/sshtest"
 )
 
 // withTimeout runs f and reports whether it returned within d; f keeps
@@ -239,5 +246,185 @@ func TestMaxSessionTimeEndsUnreadOutput(t *testing.T) {
 	}
 	if out, errOut, code := h.runAs("olivia", "whoami"); code != 0 || !strings.HasPrefix(out, "olivia ") {
 		t.Errorf("the owner after unread commands: exit %d %q %q", code, out, errOut)
+	}
+}
+
+// Session channels a connection holds open are capped before the library
+// accepts them, and each channel's env requests are bounded; other
+// connections are served.
+func TestChannelsAndEnvBoundedPerConnection(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *Config) { c.MaxConnSessions = 2 })
+	c := h.dial("vera")
+	limit := int(h.srv.maxConnChannels())
+	opened := 0
+	for range limit + 20 {
+		s, err := c.NewSession()
+		if err != nil {
+			break
+		}
+		defer s.Close()
+		opened++
+	}
+	if opened != limit {
+		t.Errorf("one connection opened %d session channels; the cap is %d", opened, limit)
+	}
+	c2 := h.dial("vera")
+	sess, err := c2.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	taken := 0
+	for i := range 200 {
+		if sess.Setenv(fmt.Sprintf("V%d", i), strings.Repeat("x", 100)) == nil {
+			taken++
+		}
+	}
+	if taken > maxEnvRequests {
+		t.Errorf("a channel took %d env requests; the cap is %d", taken, maxEnvRequests)
+	}
+	if err := sess.Setenv("BIG", strings.Repeat("x", maxEnvBytes+1)); err == nil {
+		t.Errorf("an env request of %d bytes was taken", maxEnvBytes+1)
+	}
+	if out, errOut, code := h.runAs("olivia", "whoami"); code != 0 || !strings.HasPrefix(out, "olivia ") {
+		t.Errorf("the owner beside a connection at its channel cap: exit %d %q %q", code, out, errOut)
+	}
+}
+
+// A refused subsystem request (sftp) takes no session slot.
+func TestRefusedSubsystemKeepsNoSlot(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *Config) { c.MaxConnSessions = 1 })
+	c := h.dial("vera")
+	for i := range 3 {
+		s, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RequestSubsystem("sftp"); err == nil {
+			t.Errorf("subsystem sftp %d was accepted", i)
+		}
+		s.Close()
+	}
+	if out, _, code := run(t, c, "whoami"); code != 0 || !strings.HasPrefix(out, "vera ") {
+		t.Errorf("after refused subsystems, the connection's one session: exit %d %q", code, out)
+	}
+}
+
+// A connection that has run a session and then holds none (a
+// multiplexing client's master) is closed once its idle time is up.
+func TestIdleConnectionClosedAfterSessions(t *testing.T) {
+	t.Parallel()
+	h := newHarnessWith(t, nil, func(s *Server) { s.sessionless = 300 * time.Millisecond })
+	c := h.dial("vera")
+	for range 2 {
+		if out, _, code := run(t, c, "whoami"); code != 0 || !strings.HasPrefix(out, "vera ") {
+			t.Fatalf("whoami: exit %d %q", code, out)
+		}
+	}
+	// A running session keeps the connection: cat, its input open,
+	// outlives the idle time.
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start("cat"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // longer than the idle time, with a session open
+	if _, _, err := c.SendRequest("ping@sitrep.test", true, nil); err != nil {
+		t.Fatalf("a connection with a session open was closed: %v", err)
+	}
+	s.Close()
+	if !withTimeout(10*time.Second, func() { c.Wait() }) {
+		t.Fatal("a connection with no session open was not closed")
+	}
+	if !eventually(5*time.Second, func() bool { return h.srv.conns.Load() == 0 }) {
+		t.Errorf("connections counted after the idle one closed: %d", h.srv.conns.Load())
+	}
+}
+
+// A viewer opening sessions in a loop writes one login event per user
+// and address within loginWindow, not one per session; another user's
+// login is still recorded.
+func TestLoginEventsRateLimited(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	c := h.dial("vera")
+	for range 30 {
+		if out, _, code := run(t, c, "whoami"); code != 0 || !strings.HasPrefix(out, "vera ") {
+			t.Fatalf("whoami: exit %d %q", code, out)
+		}
+	}
+	h.runAs("olivia", "whoami")
+	count := func(user string) int {
+		return len(h.audit(func(e model.Event) bool { return e.Action == model.EvLogin && e.Actor == user }))
+	}
+	if n := count("vera"); n != 1 {
+		t.Errorf("30 sessions at once by one user from one address wrote %d login events, want 1", n)
+	}
+	if n := count("olivia"); n != 1 {
+		t.Errorf("another user's login beside the flood: %d events, want 1", n)
+	}
+}
+
+// If a session's login cannot be written to the audit log, the session
+// is refused with a sentence: no session the audit cannot see.
+func TestLoginAuditFailureRefusesSession(t *testing.T) {
+	t.Parallel()
+	var fail atomic.Bool
+	h := newHarnessWith(t, nil, func(s *Server) {
+		rec := s.recordLogin
+		s.recordLogin = func(ctx context.Context, u model.User, fp, src string) error {
+			if fail.Load() {
+				return errors.New("database is locked")
+			}
+			return rec(ctx, u, fp, src)
+		}
+	})
+	fail.Store(true)
+	out, errOut, code := h.runAs("bob", "whoami")
+	if code == 0 || out != "" || !strings.Contains(errOut, "could not be recorded in the audit log") {
+		t.Errorf("a session whose login could not be audited: exit %d %q %q", code, out, errOut)
+	}
+	fail.Store(false)
+	if out, _, code := h.runAs("bob", "whoami"); code != 0 || !strings.HasPrefix(out, "bob ") {
+		t.Errorf("once the audit works again: exit %d %q", code, out)
+	}
+	if n := len(h.audit(func(e model.Event) bool { return e.Action == model.EvLogin && e.Actor == "bob" })); n != 1 {
+		t.Errorf("login events for bob: %d, want the one that was let in", n)
+	}
+}
+
+// Refused keys are rate-limited per address: a flood from one address
+// does not hide a refusal from another.
+func TestRefusedKeyLimitPerAddress(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	for range 40 {
+		k, _ := sshtest.NewKey(t)
+		if _, err := h.dialWith(clientConfig(gossh.PublicKeys(k))); err == nil {
+			t.Fatal("an unknown key was let in")
+		}
+	}
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: 5 * time.Second}
+	nc, err := d.Dial("tcp", h.addr)
+	if err != nil {
+		t.Skipf("cannot dial from 127.0.0.2: %v", err)
+	}
+	defer nc.Close()
+	k, _ := sshtest.NewKey(t)
+	if _, _, _, err := gossh.NewClientConn(nc, h.addr, clientConfig(gossh.PublicKeys(k))); err == nil {
+		t.Fatal("an unknown key was let in")
+	}
+	fp := gossh.FingerprintSHA256(k.PublicKey())
+	if !eventually(5*time.Second, func() bool {
+		return len(h.audit(func(e model.Event) bool { return e.Action == model.EvLoginRefused && strings.Contains(e.Target, fp) })) == 1
+	}) {
+		t.Errorf("after a flood of refused keys from 127.0.0.1, a refused key from 127.0.0.2 was not audited")
 	}
 }

@@ -85,6 +85,10 @@ type Server struct {
 	srv     *cssh.Server
 	limiter *ipLimiter
 	refused *auditLimiter
+	logins  *loginLimiter
+
+	// recordLogin writes a login event; tests make it fail.
+	recordLogin func(ctx context.Context, u model.User, fingerprint, source string) error
 
 	conns    atomic.Int64
 	sessions atomic.Int64
@@ -127,7 +131,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("ssh: Store, Hub, Exec and HostKey are required")
 	}
 	s := &Server{cfg: cfg, limiter: newIPLimiter(cfg.ConnRate, cfg.ConnBurst), refused: newAuditLimiter(),
-		programs: map[*session]struct{}{}, sessionless: sessionlessTimeout}
+		programs: map[*session]struct{}{}, sessionless: sessionlessTimeout,
+		logins: newLoginLimiter(), recordLogin: cfg.Store.RecordLogin}
 	srv, err := wish.NewServer(
 		wish.WithHostKeyPEM(cfg.HostKey),
 		wish.WithPublicKeyAuth(s.publicKey),
@@ -230,7 +235,7 @@ func (s *Server) publicKey(ctx cssh.Context, key cssh.PublicKey) bool {
 		return false
 	}
 	src := source(ctx.RemoteAddr())
-	if s.refused.allow(fp+" "+hostOf(ctx.RemoteAddr()), time.Now()) {
+	if ip := hostOf(ctx.RemoteAddr()); s.refused.allow(ip, fp+" "+ip, time.Now()) {
 		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := s.cfg.Store.RecordRefusedKey(c, fp, src); err != nil {

@@ -94,8 +94,17 @@ func (s *Server) handle(sess cssh.Session) {
 	actor := model.Actor{Name: u.Name, Role: u.Role, Source: addr}
 	ctx, cancel := context.WithTimeout(sess.Context(), s.cfg.MaxSessionTime)
 	defer cancel()
-	if err := s.cfg.Store.RecordLogin(ctx, u, fp, addr); err != nil {
-		s.cfg.Log.Error("audit login", "user", u.Name, "err", err)
+	// No session the audit cannot see: if its login cannot be written,
+	// the session is refused.
+	key := u.Name + " " + hostOf(sess.RemoteAddr())
+	if now := time.Now(); s.logins.due(key, now) {
+		if err := s.recordLogin(ctx, u, fp, addr); err != nil {
+			s.cfg.Log.Error("session refused: the login could not be audited", "user", u.Name, "addr", addr, "err", err)
+			fmt.Fprintln(sess.Stderr(), "sitrep: your login could not be recorded in the audit log, so the session is refused; try again shortly")
+			exit(1)
+			return
+		}
+		s.logins.recorded(key, now)
 	}
 
 	args, err := SplitCommand(sess.RawCommand())
