@@ -2,6 +2,8 @@ package ssh
 
 import (
 	"context"
+	"crypto/rand"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net"
@@ -426,5 +428,44 @@ func TestRefusedKeyLimitPerAddress(t *testing.T) {
 		return len(h.audit(func(e model.Event) bool { return e.Action == model.EvLoginRefused && strings.Contains(e.Target, fp) })) == 1
 	}) {
 		t.Errorf("after a flood of refused keys from 127.0.0.1, a refused key from 127.0.0.2 was not audited")
+	}
+}
+
+// A certificate presented as a key is refused, even one planted in the
+// database as a user's key (an expired one, naming a user it does not
+// belong to).
+func TestCertificateRefusedAsKey(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	ca, _ := sshtest.NewKey(t)
+	cert := &gossh.Certificate{Key: h.keys["vera"].PublicKey(), CertType: gossh.UserCert, ValidPrincipals: []string{"olivia"},
+		ValidAfter: 0, ValidBefore: uint64(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Unix())}
+	if err := cert.SignCert(rand.Reader, ca); err != nil {
+		t.Fatal(err)
+	}
+	signer, err := gossh.NewCertSigner(cert, h.keys["vera"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, err := h.st.User(context.Background(), "olivia")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", h.st.Path()+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec("INSERT INTO user_keys (user_id, fingerprint, type, key, comment, created_at) VALUES (?, ?, ?, ?, '', 0)",
+		owner.ID, gossh.FingerprintSHA256(cert), cert.Type(), strings.TrimSpace(string(gossh.MarshalAuthorizedKey(cert)))); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := h.dialWith(clientConfig(gossh.PublicKeys(signer))); err == nil {
+		out, _, _ := run(t, c, "whoami")
+		t.Errorf("a certificate planted as the owner's key let a client in: whoami = %q", out)
+	}
+	// The plain key still works for its own user.
+	if out, _, code := h.runAs("vera", "whoami"); code != 0 || !strings.HasPrefix(out, "vera ") {
+		t.Errorf("vera's own key: exit %d %q", code, out)
 	}
 }

@@ -226,6 +226,12 @@ func endSession(sess cssh.Session) {
 // authenticated.
 func (s *Server) publicKey(ctx cssh.Context, key cssh.PublicKey) bool {
 	fp := gossh.FingerprintSHA256(key)
+	if err := model.CheckKey(key); err != nil {
+		// A certificate is never a user's key, whatever the database
+		// holds.
+		s.cfg.Log.Info("key refused", "fingerprint", fp, "addr", source(ctx.RemoteAddr()), "why", err.Error())
+		return false
+	}
 	_, err := s.cfg.Store.UserByKey(ctx, fp)
 	if err == nil {
 		return true

@@ -170,6 +170,9 @@ func (s *Server) identify(sess cssh.Session) (model.User, string, error) {
 		return model.User{}, "", errors.New("no public key authenticated this session; sitrep accepts keys only")
 	}
 	fp := gossh.FingerprintSHA256(pk)
+	if err := model.CheckKey(pk); err != nil {
+		return model.User{}, fp, err
+	}
 	u, err := s.cfg.Store.UserByKey(sess.Context(), fp)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
