@@ -193,8 +193,13 @@ func (s *Server) admit(ctx cssh.Context, c net.Conn) net.Conn {
 // s.sessionless. It holds a timer, not a goroutine, and stops once the
 // connection is closed.
 func (s *Server) watchIdle(st *connState, cc *countedConn) {
+	var mu sync.Mutex // t is set after AfterFunc returns, read when it fires
 	var t *time.Timer
+	mu.Lock()
+	defer mu.Unlock()
 	t = time.AfterFunc(s.sessionless, func() {
+		mu.Lock()
+		defer mu.Unlock()
 		if cc.closed.Load() {
 			return
 		}

@@ -31,7 +31,10 @@ func (s *Store) Backup(ctx context.Context, actor model.Actor, path string) (mod
 	live := resolved(s.path)
 	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
 		if target == live+suffix {
-			return model.Event{}, model.Errorf("the backup cannot be written onto the database or its %s file; give another path", map[string]string{"": "own", "-wal": "-wal", "-shm": "-shm", "-journal": "-journal"}[suffix])
+			if suffix == "" {
+				return model.Event{}, model.Errorf("the backup cannot overwrite the database itself; give another path")
+			}
+			return model.Event{}, model.Errorf("the backup cannot be written onto the database's %s file; give another path", suffix)
 		}
 	}
 	// The copy holds everything the database does, so it is created

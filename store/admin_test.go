@@ -191,7 +191,7 @@ func TestBackupRefusesDatabaseFiles(t *testing.T) {
 		for _, p := range []string{st.Path() + suffix, filepath.Join(link, filepath.Base(st.Path())+suffix)} {
 			_, statErr := os.Stat(p)
 			_, err := st.Backup(ctx, owner, p)
-			if me := userError(t, err); me == nil || !strings.Contains(me.Error(), "cannot be written onto the database") {
+			if me := userError(t, err); me == nil || !strings.Contains(me.Error(), "the backup cannot") {
 				t.Errorf("backup %s: %v", p, err)
 			}
 			if _, after := os.Stat(p); os.IsNotExist(statErr) && !os.IsNotExist(after) {
