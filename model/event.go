@@ -80,10 +80,16 @@ func (e Event) Text() string {
 		if g("complete") == "true" {
 			return fmt.Sprintf("wrote the review of %s: %s; marked it complete", e.Target, g("sections"))
 		}
+		if g("completion_cleared") == "true" {
+			return fmt.Sprintf("wrote the review of %s: %s; it is no longer complete", e.Target, g("sections"))
+		}
 		return fmt.Sprintf("wrote the review of %s: %s", e.Target, g("sections"))
 	case string(ActReviewDone):
 		return fmt.Sprintf("marked the review of %s complete", e.Target)
 	case "action_add":
+		if g("completion_cleared") == "true" {
+			return fmt.Sprintf("added action item %s to %s: %s (owner %s, due %s); the review is no longer complete", g("n"), e.Target, g("title"), g("owner"), g("due"))
+		}
 		return fmt.Sprintf("added action item %s to %s: %s (owner %s, due %s)", g("n"), e.Target, g("title"), g("owner"), g("due"))
 	case "action_done":
 		return fmt.Sprintf("marked action item %s of %s done: %s", g("n"), e.Target, g("title"))

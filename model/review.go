@@ -27,6 +27,19 @@ type ActionItem struct {
 // Complete reports whether the review has been marked complete.
 func (r Review) Complete() bool { return !r.CompletedAt.IsZero() }
 
+// Changed applies the rule for changing a review once it is complete:
+// an admin's change (whoever may mark it complete) keeps the completion,
+// anyone else's clears it, so the close gate never rests on text nobody
+// with that right signed off. It reports whether the completion was
+// cleared.
+func (r *Review) Changed(by Role) (cleared bool) {
+	if !r.Complete() || by.AtLeast(MinRole(ActReviewDone)) {
+		return false
+	}
+	r.CompletedAt, r.CompletedBy = time.Time{}, ""
+	return true
+}
+
 // Missing lists what the review still needs before it can be complete:
 // text in every section and at least one action item, each with an owner
 // and a due date.

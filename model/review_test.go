@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func fullReview() Review {
@@ -137,6 +138,34 @@ func TestReviewEdit(t *testing.T) {
 	} {
 		t.Run("refuses "+tt.name, func(t *testing.T) {
 			wantUserError(t, (&ReviewEdit{Worked: s(tt.v)}).Validate())
+		})
+	}
+}
+
+func TestReviewChanged(t *testing.T) {
+	done := fullReview()
+	done.CompletedAt, done.CompletedBy = time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC), "alice"
+	for _, tc := range []struct {
+		name     string
+		r        Review
+		by       Role
+		cleared  bool
+		complete bool
+	}{
+		{"member on complete", done, Member, true, false},
+		{"viewer on complete", done, Viewer, true, false},
+		{"admin on complete", done, Admin, false, true},
+		{"owner on complete", done, Owner, false, true},
+		{"member on incomplete", fullReview(), Member, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tc.r
+			if got := r.Changed(tc.by); got != tc.cleared || r.Complete() != tc.complete {
+				t.Errorf("Changed(%s) = %v, complete %v; want %v, %v", tc.by, got, r.Complete(), tc.cleared, tc.complete)
+			}
+			if !r.Complete() && r.CompletedBy != "" {
+				t.Errorf("cleared but still completed by %q", r.CompletedBy)
+			}
 		})
 	}
 }

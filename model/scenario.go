@@ -65,6 +65,12 @@ type Inject struct {
 	Fact     *BreachFacts // InjectFact: what becomes known of the breach
 }
 
+// The years a scenario may start in.
+const (
+	minScenarioYear = 1970
+	maxScenarioYear = 2200
+)
+
 // TimeOf returns the inject's scheduled simulated time: Start + in.At.
 func (s *Scenario) TimeOf(in Inject) time.Time { return s.Start.Add(in.At) }
 
@@ -208,6 +214,10 @@ func (p *scenarioParser) scenario(root *yaml.Node) (*Scenario, error) {
 	}
 	if s.Start, err = time.Parse(time.RFC3339, strings.TrimSpace(v)); err != nil {
 		return nil, lineErrorf(f.val.Line, "start %s is not an RFC 3339 time; write it as 2026-05-04T02:00:00+02:00", quoteShort(v))
+	}
+	// Deadlines computed from the simulated clock must stay in range.
+	if y := s.Start.UTC().Year(); y < minScenarioYear || y > maxScenarioYear {
+		return nil, lineErrorf(f.val.Line, "start %s is outside the years %d to %d; give a time such as 2026-05-04T02:00:00+02:00", quoteShort(v), minScenarioYear, maxScenarioYear)
 	}
 
 	f, ok = fs["injects"]

@@ -257,6 +257,8 @@ func TestParseScenarioRefusals(t *testing.T) {
 		{"empty title", "title:\nstart: 2026-05-04T02:00:00Z\ninjects:\n  - {at: T+00:00, message: m}\n", 1, "the title is empty"},
 		{"title is a list", "title: [a]\nstart: 2026-05-04T02:00:00Z\n", 1, "title must be text"},
 		{"title too long", "title: " + long + "\nstart: 2026-05-04T02:00:00Z\n", 1, "the limit is 200"},
+		{"start in year 1", "title: T\nstart: 0001-01-01T00:00:00Z\ninjects:\n  - {at: T+00:00, message: m}\n", 2, "outside the years 1970 to 2200"},
+		{"start in year 9999", "title: T\nstart: 9999-12-31T23:59:59Z\ninjects:\n  - {at: T+00:00, message: m}\n", 2, "outside the years 1970 to 2200"},
 		{"description control character", "title: T\ndescription: \"a\\e[2Jb\"\nstart: 2026-05-04T02:00:00Z\n", 2, "control character"},
 		{"missing start", "title: T\ninjects:\n  - {at: T+00:00, message: m}\n", 1, "has no start"},
 		{"start date only", "title: T\nstart: 2026-05-04\ninjects:\n  - {at: T+00:00, message: m}\n", 2, "not an RFC 3339 time"},

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"crypto/rsa"
 	"strings"
 	"time"
 	"unicode"
@@ -58,8 +59,31 @@ func ParseKey(v string) (Key, error) {
 	if len(strings.TrimSpace(string(rest))) > 0 {
 		return Key{}, Errorf("give one key at a time; the text holds more than one line")
 	}
+	if err := CheckKey(pk); err != nil {
+		return Key{}, err
+	}
 	comment = SanitizeLine(comment)
 	return KeyOf(pk, comment), nil
+}
+
+// MinRSABits is the smallest RSA key sitrep accepts.
+const MinRSABits = 2048
+
+// CheckKey refuses what may not be a user's key: a certificate (its
+// validity, principals and CA would be ignored, and one private key could
+// belong to two users through it; certificates come only through a
+// trusted CA), and an RSA key under MinRSABits bits (which could never
+// log in).
+func CheckKey(pk ssh.PublicKey) error {
+	if _, ok := pk.(*ssh.Certificate); ok || strings.HasSuffix(pk.Type(), "-cert-v01@openssh.com") {
+		return Errorf("that is an SSH certificate, not a plain public key; give the user's own public key (certificates are accepted only through a trusted CA)")
+	}
+	if ck, ok := pk.(ssh.CryptoPublicKey); ok {
+		if rk, ok := ck.CryptoPublicKey().(*rsa.PublicKey); ok && rk.N.BitLen() < MinRSABits {
+			return Errorf("that RSA key has %d bits; sitrep needs at least %d (ssh-keygen -t ed25519 makes a better key)", rk.N.BitLen(), MinRSABits)
+		}
+	}
+	return nil
 }
 
 // KeyOf describes a parsed public key.

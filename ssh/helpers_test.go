@@ -513,6 +513,13 @@ func testExec(st *store.Store) Exec {
 			}
 		case "cat":
 			io.Copy(out, in)
+		case "flood": // writes until it cannot
+			chunk := bytes.Repeat([]byte("flood "), 10<<10)
+			for {
+				if _, err := out.Write(chunk); err != nil {
+					return 1
+				}
+			}
 		case "panic":
 			panic("test panic in exec")
 		case "sleep":

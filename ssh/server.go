@@ -85,9 +85,16 @@ type Server struct {
 	srv     *cssh.Server
 	limiter *ipLimiter
 	refused *auditLimiter
+	logins  *loginLimiter
+
+	// recordLogin writes a login event; tests make it fail.
+	recordLogin func(ctx context.Context, u model.User, fingerprint, source string) error
 
 	conns    atomic.Int64
 	sessions atomic.Int64
+
+	// sessionless is sessionlessTimeout; tests shorten it.
+	sessionless time.Duration
 
 	// wrapModel, when set (by tests only), wraps every console and
 	// wallboard program's model, e.g. to make one panic.
@@ -101,14 +108,20 @@ type Server struct {
 
 type connKey struct{}
 
-// connState counts a connection's open sessions.
+// connState is what the server tracks of one connection.
 type connState struct {
-	open    atomic.Int32
-	started atomic.Bool
+	open      atomic.Int32 // sessions running (shell or exec let through)
+	channels  atomic.Int32 // session channels open, running or not
+	idleSince atomic.Int64 // unix nanoseconds: when open last was, or became, zero
+
+	handMu  sync.Mutex // see handOver
+	handoff *windows
+	windows sync.Map // cssh.Session → *windows, until its handle takes them
 }
 
-// sessionlessTimeout drops a connection that authenticated but never
-// opened a session, so idle connections cannot hold the connection cap.
+// sessionlessTimeout closes a connection that has had no session open
+// for this long, so idle connections (a multiplexing client's master,
+// one that never opened a session) cannot hold the connection cap.
 const sessionlessTimeout = time.Minute
 
 // New builds a server; Serve starts it.
@@ -118,7 +131,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("ssh: Store, Hub, Exec and HostKey are required")
 	}
 	s := &Server{cfg: cfg, limiter: newIPLimiter(cfg.ConnRate, cfg.ConnBurst), refused: newAuditLimiter(),
-		programs: map[*session]struct{}{}}
+		programs: map[*session]struct{}{}, sessionless: sessionlessTimeout,
+		logins: newLoginLimiter(), recordLogin: cfg.Store.RecordLogin}
 	srv, err := wish.NewServer(
 		wish.WithHostKeyPEM(cfg.HostKey),
 		wish.WithPublicKeyAuth(s.publicKey),
@@ -133,9 +147,19 @@ func New(cfg Config) (*Server, error) {
 	// and would cut sessions short without saying why; each session has
 	// its own limit. (The library's IdleTimeout is not used either: with a
 	// handshake timeout it races on the connection's deadlines.) A
-	// connection that opens no session is dropped by admit's backstop.
+	// connection with no session open is dropped by admit's watchdog.
 	srv.ConnCallback = s.admit
-	srv.SessionRequestCallback = s.sessionRequest
+	// Session channels go through sessionChannel, which caps them and
+	// decides shell and exec requests itself (filterRequests).
+	srv.ChannelHandlers = map[string]cssh.ChannelHandler{"session": s.sessionChannel}
+	srv.SessionRequestCallback = func(sess cssh.Session, typ string) bool {
+		st, ok := sess.Context().Value(connKey{}).(*connState)
+		if !ok || (typ != "shell" && typ != "exec") {
+			return false
+		}
+		st.claim(sess)
+		return true
+	}
 	srv.Handler = s.handle
 	s.srv = srv
 	return s, nil
@@ -158,35 +182,45 @@ func (s *Server) admit(ctx cssh.Context, c net.Conn) net.Conn {
 		return nil
 	}
 	st := new(connState)
+	st.busy()
 	ctx.SetValue(connKey{}, st)
 	cc := &countedConn{Conn: c, release: func() { s.conns.Add(-1) }}
-	time.AfterFunc(sessionlessTimeout, func() {
-		if !st.started.Load() {
-			cc.Close()
-		}
-	})
+	s.watchIdle(st, cc)
 	return cc
 }
 
-// sessionRequest caps sessions open at once on one connection; handle
-// gives the slot back when its session ends (the session's context is the
-// connection's, so it cannot say when one session ends).
-func (s *Server) sessionRequest(sess cssh.Session, _ string) bool {
-	st, ok := sess.Context().Value(connKey{}).(*connState)
-	if !ok {
-		return false
-	}
-	if st.open.Add(1) > int32(s.cfg.MaxConnSessions) {
-		st.open.Add(-1)
-		return false
-	}
-	st.started.Store(true)
-	return true
+// watchIdle closes the connection once it has had no session open for
+// s.sessionless. It holds a timer, not a goroutine, and stops once the
+// connection is closed.
+func (s *Server) watchIdle(st *connState, cc *countedConn) {
+	var mu sync.Mutex // t is set after AfterFunc returns, read when it fires
+	var t *time.Timer
+	mu.Lock()
+	defer mu.Unlock()
+	t = time.AfterFunc(s.sessionless, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if cc.closed.Load() {
+			return
+		}
+		if st.open.Load() > 0 {
+			t.Reset(s.sessionless)
+			return
+		}
+		idle := time.Since(time.Unix(0, st.idleSince.Load()))
+		if idle >= s.sessionless {
+			s.cfg.Log.Info("connection closed: no session open", "addr", cc.RemoteAddr().String(), "after", s.sessionless.String())
+			cc.Close()
+			return
+		}
+		t.Reset(s.sessionless - idle)
+	})
 }
 
 // endSession gives back the connection's session slot.
 func endSession(sess cssh.Session) {
 	if st, ok := sess.Context().Value(connKey{}).(*connState); ok {
+		st.busy()
 		st.open.Add(-1)
 	}
 }
@@ -197,6 +231,12 @@ func endSession(sess cssh.Session) {
 // authenticated.
 func (s *Server) publicKey(ctx cssh.Context, key cssh.PublicKey) bool {
 	fp := gossh.FingerprintSHA256(key)
+	if err := model.CheckKey(key); err != nil {
+		// A certificate is never a user's key, whatever the database
+		// holds.
+		s.cfg.Log.Info("key refused", "fingerprint", fp, "addr", source(ctx.RemoteAddr()), "why", err.Error())
+		return false
+	}
 	_, err := s.cfg.Store.UserByKey(ctx, fp)
 	if err == nil {
 		return true
@@ -206,7 +246,7 @@ func (s *Server) publicKey(ctx cssh.Context, key cssh.PublicKey) bool {
 		return false
 	}
 	src := source(ctx.RemoteAddr())
-	if s.refused.allow(fp+" "+hostOf(ctx.RemoteAddr()), time.Now()) {
+	if ip := hostOf(ctx.RemoteAddr()); s.refused.allow(ip, fp+" "+ip, time.Now()) {
 		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := s.cfg.Store.RecordRefusedKey(c, fp, src); err != nil {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"runtime/debug"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -45,6 +44,7 @@ func (p *session) reason() string {
 // panic anywhere inside, logs it and ends only that session.
 func (s *Server) handle(sess cssh.Session) {
 	start := time.Now()
+	wins := sessionWindows(sess)
 	// The connection's session slot is given back before the client is
 	// told the exit status: a client that opens its next session on
 	// hearing it must find the slot free.
@@ -94,8 +94,17 @@ func (s *Server) handle(sess cssh.Session) {
 	actor := model.Actor{Name: u.Name, Role: u.Role, Source: addr}
 	ctx, cancel := context.WithTimeout(sess.Context(), s.cfg.MaxSessionTime)
 	defer cancel()
-	if err := s.cfg.Store.RecordLogin(ctx, u, fp, addr); err != nil {
-		s.cfg.Log.Error("audit login", "user", u.Name, "err", err)
+	// No session the audit cannot see: if its login cannot be written,
+	// the session is refused.
+	key := u.Name + " " + hostOf(sess.RemoteAddr())
+	if now := time.Now(); s.logins.due(key, now) {
+		if err := s.recordLogin(ctx, u, fp, addr); err != nil {
+			s.cfg.Log.Error("session refused: the login could not be audited", "user", u.Name, "addr", addr, "err", err)
+			fmt.Fprintln(sess.Stderr(), "sitrep: your login could not be recorded in the audit log, so the session is refused; try again shortly")
+			exit(1)
+			return
+		}
+		s.logins.recorded(key, now)
 	}
 
 	args, err := SplitCommand(sess.RawCommand())
@@ -110,10 +119,10 @@ func (s *Server) handle(sess cssh.Session) {
 	switch {
 	case len(args) == 0 && isPty:
 		kind = "console"
-		code = s.program(ctx, sess, actor, false)
+		code = s.program(ctx, sess, wins, actor, false)
 	case len(args) == 1 && args[0] == "wall" && isPty:
 		kind = "wall"
-		code = s.program(ctx, sess, actor, true)
+		code = s.program(ctx, sess, wins, actor, true)
 	case len(args) == 0:
 		fmt.Fprintln(sess.Stderr(), "sitrep: the console needs a terminal; connect with ssh -t, or give a command such as list")
 		code = 1
@@ -121,12 +130,36 @@ func (s *Server) handle(sess cssh.Session) {
 		fmt.Fprintln(sess.Stderr(), "sitrep: the wallboard needs a terminal; connect with ssh -t HOST wall")
 		code = 1
 	default:
-		code = s.cfg.Exec(ctx, actor, args, sess, sess, sess.Stderr())
+		code = s.command(ctx, sess, actor, args)
 	}
 	s.cfg.Log.Info("session", "user", u.Name, "role", u.Role, "addr", addr, "kind", kind, "exit", code,
 		"duration", time.Since(start).Round(time.Millisecond).String())
 	exit(code)
 }
+
+// command runs one command line. Its reads and writes end at the
+// session's maximum time whatever the client does, and its output
+// streams to the client a piece at a time. A command cut off is told why
+// on stderr, if the client still reads, and always gets a non-zero exit
+// status.
+func (s *Server) command(ctx context.Context, sess cssh.Session, actor model.Actor, args []string) int {
+	sio := newSessionIO(ctx, sess)
+	defer sio.close()
+	stderr := sess.Stderr()
+	code := s.cfg.Exec(ctx, actor, args, sio, sio.writer(sess), sio.writer(stderr))
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		s.cfg.Log.Info("session reached its maximum time", "user", actor.Name, "addr", actor.Source, "command", args[0])
+		sio.say(stderr, fmt.Sprintf("sitrep: the session reached its maximum time of %s\n", s.cfg.MaxSessionTime), screenStopWait)
+		if code == 0 {
+			code = exitTimeUp
+		}
+	}
+	return code
+}
+
+// exitTimeUp is the exit status of a command cut off at the maximum
+// session time that did not give its own (as timeout(1) does).
+const exitTimeUp = 124
 
 // identify finds the user whose key authenticated this connection. The
 // public-key callback also sees keys a client offers and cannot sign for,
@@ -137,6 +170,9 @@ func (s *Server) identify(sess cssh.Session) (model.User, string, error) {
 		return model.User{}, "", errors.New("no public key authenticated this session; sitrep accepts keys only")
 	}
 	fp := gossh.FingerprintSHA256(pk)
+	if err := model.CheckKey(pk); err != nil {
+		return model.User{}, fp, err
+	}
 	u, err := s.cfg.Store.UserByKey(sess.Context(), fp)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -150,8 +186,8 @@ func (s *Server) identify(sess cssh.Session) (model.User, string, error) {
 // program runs the console (or the wallboard) on the session's terminal:
 // size clamped, keyboard idleness tracked, and ended by Shutdown, the
 // session's end or the maximum session time.
-func (s *Server) program(ctx context.Context, sess cssh.Session, actor model.Actor, wall bool) int {
-	pty, winCh, _ := sess.Pty()
+func (s *Server) program(ctx context.Context, sess cssh.Session, wins *windows, actor model.Actor, wall bool) int {
+	pty, _, _ := sess.Pty()
 	w, h := s.clamp(pty.Window.Width, pty.Window.Height)
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -221,31 +257,6 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, actor model.Act
 			return msg
 		}),
 	)
-	// Window changes are drained for the whole session, whatever the
-	// program is doing (an undrained channel stalls the connection), and
-	// only the newest size is handed on, without blocking the drain.
-	var size atomic.Value
-	resized := make(chan struct{}, 1)
-	sessionDone := make(chan struct{})
-	defer close(sessionDone)
-	go func() {
-		for {
-			select {
-			case <-sessionDone:
-				return
-			case win, ok := <-winCh:
-				if !ok {
-					return
-				}
-				cw, ch := s.clamp(win.Width, win.Height)
-				size.Store(tea.WindowSizeMsg{Width: cw, Height: ch})
-				select {
-				case resized <- struct{}{}:
-				default:
-				}
-			}
-		}
-	}()
 	// One goroutine hands sizes on and watches keyboard idleness.
 	go func() {
 		tick := time.NewTicker(min(time.Minute, s.cfg.IdleTimeout/4+time.Second))
@@ -254,8 +265,10 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, actor model.Act
 			select {
 			case <-pctx.Done():
 				return
-			case <-resized:
-				p.Send(size.Load().(tea.WindowSizeMsg))
+			case <-wins.changed:
+				if m, ok := wins.size(s.clamp); ok {
+					p.Send(m)
+				}
 			case now := <-tick.C:
 				if in.idleFor(now) > s.cfg.IdleTimeout {
 					reg.mu.Lock()

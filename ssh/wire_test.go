@@ -273,7 +273,7 @@ func TestHandshakeTimeout(t *testing.T) {
 
 // blockedWriters counts goroutines blocked writing to a client that is
 // not reading, with frame in their stack ("sitrep/ssh.(*screen)": a
-// console's screen writer; "testExec": a command writing its output): either
+// console's screen writer; "sitrep/ssh.(*sessionIO).pumpOut": a command's output pump): either
 // on the SSH channel, its window full (x/crypto/ssh's window.reserve), or
 // on the TCP socket, the kernel's buffers full (poll's waitWrite).
 func blockedWriters(frame string) int {
@@ -497,7 +497,9 @@ func TestStalledClientDoesNotDelayOthers(t *testing.T) {
 		}
 		return slices.Max(lat)
 	}
-	isStalled := func() bool { return blockedWriters("sitrep/ssh.(*screen)") >= 1 && blockedWriters("testExec") >= 1 }
+	isStalled := func() bool {
+		return blockedWriters("sitrep/ssh.(*screen)") >= 1 && blockedWriters("sitrep/ssh.(*sessionIO).pumpOut") >= 1
+	}
 	base := h.srv.Sessions()
 	var fed atomic.Int64
 	// stallOn stops the console's client reading and redraws the console
@@ -544,7 +546,7 @@ func TestStalledClientDoesNotDelayOthers(t *testing.T) {
 		for held := 0; held < 2; {
 			if time.Since(start) > 20*time.Second {
 				t.Fatalf("the server is not blocked writing to the clients that stopped reading after 20s (console: %d, command: %d writers blocked; cat took %d bytes)",
-					blockedWriters("sitrep/ssh.(*screen)"), blockedWriters("testExec"), fed.Load())
+					blockedWriters("sitrep/ssh.(*screen)"), blockedWriters("sitrep/ssh.(*sessionIO).pumpOut"), fed.Load())
 			}
 			if isStalled() {
 				held++

@@ -176,3 +176,32 @@ func TestSetPolicy(t *testing.T) {
 	_, err = st.SetPolicy(ctx, owner, func(p *model.Policy) (string, error) { p.Clocks = nil; return "no clocks", nil })
 	userError(t, err)
 }
+
+// backup refuses the database and its -wal, -shm and -journal files,
+// also through a linked directory, and creates nothing; a path with
+// control characters reaches the audit log sanitised.
+func TestBackupRefusesDatabaseFiles(t *testing.T) {
+	ctx := context.Background()
+	st, _ := openStore(t)
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(filepath.Dir(st.Path()), link); err != nil {
+		t.Fatal(err)
+	}
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+		for _, p := range []string{st.Path() + suffix, filepath.Join(link, filepath.Base(st.Path())+suffix)} {
+			_, statErr := os.Stat(p)
+			_, err := st.Backup(ctx, owner, p)
+			if me := userError(t, err); me == nil || !strings.Contains(me.Error(), "the backup cannot") {
+				t.Errorf("backup %s: %v", p, err)
+			}
+			if _, after := os.Stat(p); os.IsNotExist(statErr) && !os.IsNotExist(after) {
+				t.Errorf("a refused backup to %s created it", p)
+			}
+		}
+	}
+	hostile := filepath.Join(t.TempDir(), "copy\x1b]0;owned\x07.db")
+	ev := must(st.Backup(ctx, owner, hostile))(t)
+	if strings.ContainsAny(ev.Data["path"], "\x1b\x07") || strings.ContainsAny(ev.Text(), "\x1b\x07") {
+		t.Errorf("the backup path went into the event unsanitised: %q", ev.Data["path"])
+	}
+}

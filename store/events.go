@@ -13,8 +13,13 @@ import (
 )
 
 func loadEvents(ctx context.Context, q querier, where string, args ...any) ([]model.Event, error) {
+	return queryEvents(ctx, q, where+" ORDER BY seq", args...)
+}
+
+// queryEvents runs an events query; tail is its WHERE clause onwards.
+func queryEvents(ctx context.Context, q querier, tail string, args ...any) ([]model.Event, error) {
 	rows, err := q.QueryContext(ctx, `SELECT seq, time, actor, source, action, target, incident_id, data
-		FROM events WHERE `+where+` ORDER BY seq`, args...)
+		FROM events WHERE `+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load events: %w", err)
 	}
@@ -67,10 +72,19 @@ type EventQuery struct {
 	Action string
 }
 
-// Events is the audit log filtered by q, oldest first. An action no event
-// has is refused, naming those it does have: a mistyped action would
-// otherwise look like a quiet log.
+// Events is the audit log filtered by q, oldest first.
 func (s *Store) Events(ctx context.Context, q EventQuery) ([]model.Event, error) {
+	where, args, err := s.eventFilter(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return loadEvents(ctx, s.r, where, args...)
+}
+
+// eventFilter is q as a WHERE clause. An action no event has is refused,
+// naming those the log does have: a mistyped action would otherwise look
+// like a quiet log.
+func (s *Store) eventFilter(ctx context.Context, q EventQuery) (string, []any, error) {
 	where, args := []string{"1"}, []any{}
 	if !q.Since.IsZero() {
 		where, args = append(where, "time >= ?"), append(args, q.Since.Unix())
@@ -82,26 +96,59 @@ func (s *Store) Events(ctx context.Context, q EventQuery) ([]model.Event, error)
 		var known []string
 		rows, err := s.r.QueryContext(ctx, "SELECT DISTINCT action FROM events ORDER BY action")
 		if err != nil {
-			return nil, fmt.Errorf("load event actions: %w", err)
+			return "", nil, fmt.Errorf("load event actions: %w", err)
 		}
 		for rows.Next() {
 			var a string
 			if err := rows.Scan(&a); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("load event actions: %w", err)
+				return "", nil, fmt.Errorf("load event actions: %w", err)
 			}
 			known = append(known, a)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("load event actions: %w", err)
+			return "", nil, fmt.Errorf("load event actions: %w", err)
 		}
 		if !slices.Contains(known, q.Action) {
-			return nil, model.Errorf("no event has action %q; the log holds %s", q.Action, strings.Join(known, ", "))
+			return "", nil, model.Errorf("no event has action %q; the log holds %s", q.Action, strings.Join(known, ", "))
 		}
 		where, args = append(where, "action = ?"), append(args, q.Action)
 	}
-	return loadEvents(ctx, s.r, strings.Join(where, " AND "), args...)
+	return strings.Join(where, " AND "), args, nil
+}
+
+// auditPage is how many events AuditPages reads at once.
+const auditPage = 128
+
+// AuditPages calls fn with every event q selects, oldest first, a page at
+// a time. Each page is its own short read, so a slow reader of a long log
+// holds neither the whole log in memory nor a read transaction open.
+// Events written after the call began are left out.
+func (s *Store) AuditPages(ctx context.Context, q EventQuery, fn func([]model.Event) error) error {
+	where, args, err := s.eventFilter(ctx, q)
+	if err != nil {
+		return err
+	}
+	last, err := s.LastSeq(ctx)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	for after := int64(0); after < last; {
+		page, err := queryEvents(ctx, s.r, "seq > ? AND seq <= ? AND "+where+" ORDER BY seq LIMIT ?",
+			append(append([]any{after, last}, args...), auditPage)...)
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		if err := fn(page); err != nil {
+			return err
+		}
+		after = page[len(page)-1].Seq
+	}
+	return nil
 }
 
 // LastSeq is the sequence number of the newest event.

@@ -30,11 +30,19 @@ func CreateExercise(ctx context.Context, path string, scenario []byte, actor mod
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", path, err)
 	}
-	if _, err := os.Stat(abs); err == nil {
-		return nil, model.Errorf("%s already exists; an exercise needs a new database file, so give another --db path", abs)
+	// The file is claimed exclusively before anything is written: of two
+	// runs on one path, the loser stops here and removes nothing of the
+	// winner's. Everything removed below was created by this run.
+	f, err := os.OpenFile(abs, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil, model.Errorf("%s already exists; an exercise needs a new database file, so give another --db path", model.SanitizeLine(abs))
+	} else if err != nil {
+		return nil, model.Errorf("cannot create %s: %v", model.SanitizeLine(abs), err)
 	}
+	f.Close()
 	st, err := Open(ctx, abs, opts...)
 	if err != nil {
+		os.Remove(abs)
 		return nil, err
 	}
 	clock := model.NewSimClock(sc.Start)

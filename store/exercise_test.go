@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -149,5 +150,34 @@ func TestExerciseRefusals(t *testing.T) {
 	}
 	if _, err := os.Stat(bad); err == nil {
 		t.Error("a refused exercise left a database file behind")
+	}
+}
+
+// Two `exercise new` on one path at once: one wins, and the loser removes
+// nothing of the winner's database.
+func TestExerciseNewRaceKeepsWinner(t *testing.T) {
+	ctx := context.Background()
+	for i := range 10 {
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("ex%d.db", i))
+		var wg sync.WaitGroup
+		stores := make([]*store.Store, 2)
+		errs := make([]error, 2)
+		for j := range 2 {
+			wg.Go(func() { stores[j], errs[j] = store.CreateExercise(ctx, path, []byte(tinyScenario), admin) })
+		}
+		wg.Wait()
+		won := 0
+		for j := range 2 {
+			if errs[j] == nil {
+				won++
+				defer stores[j].Close()
+			}
+		}
+		if won != 1 {
+			t.Fatalf("round %d: %d of two runs created the exercise (%v)", i, won, errs)
+		}
+		if _, err := os.Stat(path); err != nil {
+			t.Fatalf("round %d: the winner's database is gone: %v", i, err)
+		}
 	}
 }

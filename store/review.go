@@ -38,6 +38,9 @@ func (s *Store) WriteReview(ctx context.Context, actor model.Actor, id int64, e 
 			}
 		}
 		e.Apply(&inc.Review)
+		if len(sections) > 0 && inc.Review.Changed(w.actor.Role) {
+			data["completion_cleared"] = "true"
+		}
 		if e.Complete {
 			if inc.Review.Complete() && len(sections) == 0 {
 				return model.Event{}, model.Errorf("the review of %s is already complete", inc.Ref())
@@ -90,10 +93,14 @@ func (s *Store) AddActionItem(ctx context.Context, actor model.Actor, id int64, 
 			id, n, title, owner, due); err != nil {
 			return model.Event{}, fmt.Errorf("add action item: %w", err)
 		}
+		data := map[string]string{"n": strconv.Itoa(n), "title": title, "owner": owner, "due": due}
+		if inc.Review.Changed(w.actor.Role) {
+			data["completion_cleared"] = "true"
+		}
 		if err := w.save(inc); err != nil {
 			return model.Event{}, err
 		}
-		return w.event(inc, "action_add", map[string]string{"n": strconv.Itoa(n), "title": title, "owner": owner, "due": due}), nil
+		return w.event(inc, "action_add", data), nil
 	})
 }
 

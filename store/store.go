@@ -100,7 +100,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	base := (&url.URL{Scheme: "file", Path: abs}).String()
 	s.dsn = base
 	if err := enableWAL(ctx, base); err != nil {
-		return nil, fmt.Errorf("open %s: %w", abs, err)
+		return nil, damaged(abs, fmt.Errorf("open %s: %w", abs, err))
 	}
 	// journal_mode is a property of the file, set once above; the rest are
 	// per connection.
@@ -120,7 +120,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.w.Close()
 		s.r.Close()
-		return nil, err
+		return nil, damaged(abs, err)
 	}
 	if err := s.loadSim(ctx); err != nil {
 		s.w.Close()
@@ -156,6 +156,16 @@ func (s *Store) OpenReaders(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// damaged turns SQLite's word for a file that is not a database, or a
+// damaged one, into a sentence that says what to do; other errors pass.
+func damaged(path string, err error) error {
+	msg := err.Error()
+	if !strings.Contains(msg, "file is not a database") && !strings.Contains(msg, "database disk image is malformed") {
+		return err
+	}
+	return model.Errorf("%s is not a sitrep database or is damaged; move it aside and copy your latest backup (made with sitrep backup) to that path", model.SanitizeLine(path))
 }
 
 // Path is the absolute path of the database file.

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -258,5 +259,30 @@ func TestNewFileIsPrivate(t *testing.T) {
 		if fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s has mode %v; want 0600", filepath.Base(p), fi.Mode().Perm())
 		}
+	}
+}
+
+// A file that is not a database, or a damaged one, is refused in one
+// sentence that says how to restore from a backup.
+func TestMalformedDatabaseSaysHowToRestore(t *testing.T) {
+	for _, tc := range []struct{ name, content string }{
+		{"not a database", strings.Repeat("this is not an SQLite file\n", 200)},
+		{"damaged", "SQLite format 3\x00" + strings.Repeat("\xff", 8192)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "sitrep.db")
+			if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			st, err := store.Open(context.Background(), path)
+			if err == nil {
+				st.Close()
+				t.Fatal("a malformed file opened as a database")
+			}
+			var me *model.Error
+			if !errors.As(err, &me) || !strings.Contains(err.Error(), "latest backup") || strings.Contains(err.Error(), "\n") {
+				t.Errorf("opening a malformed file: %q; want one sentence saying how to restore", err)
+			}
+		})
 	}
 }

@@ -99,6 +99,10 @@ func (w *wtx) addKey(userID int64, name string, k model.Key) error {
 		userID, k.Fingerprint, k.Type, k.Text, k.Comment, w.now.Unix()); err != nil {
 		return fmt.Errorf("add key: %w", err)
 	}
+	// A new key changes who can act as the user: access reviews read it.
+	if _, err := w.tx.ExecContext(w.ctx, "UPDATE users SET updated_at = ? WHERE id = ?", w.now.Unix(), userID); err != nil {
+		return fmt.Errorf("add key: %w", err)
+	}
 	return nil
 }
 

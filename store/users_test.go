@@ -2,9 +2,11 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"sitrep/model"
 	"sitrep/store"
@@ -84,5 +86,26 @@ func TestWriteWithoutActorIdentity(t *testing.T) {
 		if n := eventCount(t, st); n != before {
 			t.Errorf("a refused write left %d events", n-before)
 		}
+	}
+}
+
+// Adding a key to a user changes the user's updated_at.
+func TestUserKeyAddBumpsUpdatedAt(t *testing.T) {
+	ctx := context.Background()
+	st, clk := openStore(t)
+	must(st.AddUser(ctx, owner, "carol", model.Admin, []string{sshKey(1, "carol@laptop")}))(t)
+	clk.Advance(time.Hour)
+	must(st.AddUserKey(ctx, owner, "carol", sshKey(2, "carol@desktop")))(t)
+	raw, err := sql.Open("sqlite", st.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var updated int64
+	if err := raw.QueryRow("SELECT updated_at FROM users WHERE name = 'carol'").Scan(&updated); err != nil {
+		t.Fatal(err)
+	}
+	if updated != clk.Now().Unix() {
+		t.Errorf("updated_at %d after a key was added at %d", updated, clk.Now().Unix())
 	}
 }

@@ -84,7 +84,7 @@ func (a *app) userCmd() *cobra.Command {
 				a.printf("No users yet; add one with sitrep user add NAME --role member --key-file KEY.pub\n")
 				return nil
 			}
-			tw := newTable(&a.out, "NAME", "ROLE", "LAST LOGIN", "KEYS")
+			tw := newTable(a.out, "NAME", "ROLE", "LAST LOGIN", "KEYS")
 			for _, u := range users {
 				login := "never"
 				if !u.LastLoginAt.IsZero() {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,7 +34,7 @@ type app struct {
 	asFlag string
 	st     *store.Store
 	opened bool
-	out    bytes.Buffer // written out, sanitised, only when the command succeeds
+	out    *output // sanitised; held until it is large or the command succeeds
 }
 
 // usageError marks a mistake in how a command was called.
@@ -49,10 +48,10 @@ const (
 )
 
 // execute runs one command line and returns its exit status. Output is
-// written only when the command succeeds; an error is one sentence on
-// errOut.
+// written only when the command succeeds, unless it is long (then it
+// streams, see output); an error is one sentence on errOut.
 func execute(ctx context.Context, cfg config, args []string) int {
-	a := &app{ctx: ctx, cfg: cfg}
+	a := &app{ctx: ctx, cfg: cfg, out: &output{w: cfg.out}}
 	root := a.rootCmd()
 	if a.remote() && completionRequest(root, args) {
 		// Cobra's hidden completion command writes its diagnostics,
@@ -62,10 +61,17 @@ func execute(ctx context.Context, cfg config, args []string) int {
 	}
 	root.SetArgs(args)
 	root.SetIn(cfg.in)
-	root.SetOut(&a.out)
+	root.SetOut(a.out)
 	root.SetErr(cfg.errOut)
 	cmd, err := root.ExecuteContextC(ctx)
 	err = cobraUsage(cmd, err)
+	if err == nil {
+		// Text output carries what users typed: output strips anything
+		// that could act on a terminal. JSON is already escaped.
+		if werr := a.out.flush(true); werr != nil {
+			err = model.Errorf("cannot write the output: %v", werr)
+		}
+	}
 	if a.opened {
 		if cerr := a.st.Close(); cerr != nil && err == nil {
 			err = cerr
@@ -84,9 +90,6 @@ func execute(ctx context.Context, cfg config, args []string) int {
 		}
 		return exitRefused
 	}
-	// Text output carries what users typed: strip anything that could act
-	// on a terminal. JSON is already escaped by the encoder.
-	io.WriteString(cfg.out, model.Sanitize(a.out.String()))
 	return exitOK
 }
 
@@ -214,7 +217,7 @@ func (a *app) env() (*store.Store, model.Actor, error) {
 	return st, act, err
 }
 
-func (a *app) printf(format string, args ...any) { fmt.Fprintf(&a.out, format, args...) }
+func (a *app) printf(format string, args ...any) { fmt.Fprintf(a.out, format, args...) }
 
 // banner marks text output from an exercise database, so nothing printed
 // from one can be taken for a real incident.
@@ -225,7 +228,7 @@ func (a *app) banner() {
 }
 
 func (a *app) printJSON(v any) error {
-	enc := json.NewEncoder(&a.out)
+	enc := json.NewEncoder(a.out)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"regexp"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -81,11 +84,14 @@ func (a *app) auditCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			evs, err := st.Events(a.ctx, q)
+			p, err := a.eventPrinter(asJSON)
 			if err != nil {
 				return err
 			}
-			return a.printEvents(evs, asJSON)
+			if err := st.AuditPages(a.ctx, q, p.print); err != nil {
+				return err
+			}
+			return p.end()
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
@@ -99,24 +105,78 @@ func (a *app) auditCmd() *cobra.Command {
 var actionName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 
 func (a *app) printEvents(evs []model.Event, asJSON bool) error {
+	p, err := a.eventPrinter(asJSON)
+	if err != nil {
+		return err
+	}
+	if err := p.print(evs); err != nil {
+		return err
+	}
+	return p.end()
+}
+
+// events prints events as they come, a page at a time: text lines, or a
+// JSON array written element by element, the same text as the encoder
+// gives for the whole array.
+type events struct {
+	a      *app
+	asJSON bool
+	loc    *time.Location
+	n      int
+	el     bytes.Buffer
+}
+
+func (a *app) eventPrinter(asJSON bool) (*events, error) {
+	p := &events{a: a, asJSON: asJSON}
 	if asJSON {
-		out := make([]model.EventJSON, 0, len(evs))
-		for _, e := range evs {
-			out = append(out, e.ToJSON())
-		}
-		return a.printJSON(out)
+		return p, nil
 	}
 	st, err := a.store()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pol, err := st.Policy(a.ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	p.loc = pol.Location()
 	a.banner()
+	return p, nil
+}
+
+func (p *events) print(evs []model.Event) error {
 	for _, e := range evs {
-		a.printf("%6d  %s  %s (%s)  %s\n", e.Seq, e.Time.In(pol.Location()).Format(model.TimeFormat), e.Actor, e.Source, model.SanitizeLine(e.Text()))
+		if p.asJSON {
+			p.el.Reset()
+			enc := json.NewEncoder(&p.el)
+			enc.SetIndent("  ", "  ")
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(e.ToJSON()); err != nil {
+				return err
+			}
+			sep := ",\n  "
+			if p.n == 0 {
+				sep = "[\n  "
+			}
+			p.a.printf("%s%s", sep, bytes.TrimSuffix(p.el.Bytes(), []byte("\n")))
+		} else {
+			p.a.printf("%6d  %s  %s (%s)  %s\n", e.Seq, e.Time.In(p.loc).Format(model.TimeFormat), e.Actor, e.Source, model.SanitizeLine(e.Text()))
+		}
+		p.n++
+		if p.a.out.err != nil {
+			return model.Errorf("cannot write the output: %v", p.a.out.err)
+		}
+	}
+	return nil
+}
+
+func (p *events) end() error {
+	if p.asJSON {
+		if p.n == 0 {
+			p.a.printf("[]\n")
+		} else {
+			p.a.printf("\n]\n")
+		}
 	}
 	return nil
 }

@@ -71,7 +71,7 @@ func (a *app) printBoard(list []*model.Incident, pol model.Policy, now time.Time
 		a.printf(" · %d closed", closed)
 	}
 	a.printf("\n\n")
-	t := newTable(&a.out, "REF", "SEV", "STATUS", "COMMANDER", "CHECKLIST", "NEXT DEADLINE", "TITLE")
+	t := newTable(a.out, "REF", "SEV", "STATUS", "COMMANDER", "CHECKLIST", "NEXT DEADLINE", "TITLE")
 	for _, inc := range list {
 		ic := inc.Commander
 		switch {
@@ -127,7 +127,7 @@ func (a *app) printIncident(inc *model.Incident, pol model.Policy, now time.Time
 	}
 
 	a.printf("\nDeadlines\n")
-	t := newTable(&a.out, "", "KIND", "DUE", "STATE", "COUNTDOWN", "")
+	t := newTable(a.out, "", "KIND", "DUE", "STATE", "COUNTDOWN", "")
 	for _, d := range pol.Deadlines(inc, now) {
 		note := d.Label
 		if d.Provisional {
@@ -138,7 +138,7 @@ func (a *app) printIncident(inc *model.Incident, pol model.Policy, now time.Time
 	t.flush()
 
 	a.printf("\nChecklist %d/%d\n", inc.Progress.Settled(), inc.Progress.Total)
-	t = newTable(&a.out, "", "KEY", "STATE", "ITEM", "BY")
+	t = newTable(a.out, "", "KEY", "STATE", "ITEM", "BY")
 	for _, it := range inc.Checklist {
 		by := ""
 		if it.State != model.ItemTodo {
@@ -155,7 +155,7 @@ func (a *app) printIncident(inc *model.Incident, pol model.Policy, now time.Time
 	if len(inc.Notifications) == 0 {
 		a.printf("  none recorded\n")
 	} else {
-		t = newTable(&a.out, "", "CUSTOMER", "KIND", "CHANNEL", "SENT", "BY")
+		t = newTable(a.out, "", "CUSTOMER", "KIND", "CHANNEL", "SENT", "BY")
 		for _, n := range inc.Notifications {
 			kind := "initial"
 			if n.FollowUp {

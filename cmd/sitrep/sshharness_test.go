@@ -60,6 +60,12 @@ func (h *sshHarness) local(args ...string) string {
 // database over SSH on 127.0.0.1; the test's cleanup stops the server.
 func newSSHHarness(t *testing.T, users ...harnessUser) *sshHarness {
 	t.Helper()
+	return newSSHHarnessFlags(t, nil, users...)
+}
+
+// newSSHHarnessFlags is newSSHHarness with more `serve` flags.
+func newSSHHarnessFlags(t *testing.T, flags []string, users ...harnessUser) *sshHarness {
+	t.Helper()
 	dir := t.TempDir()
 	h := &sshHarness{t: t, db: filepath.Join(dir, "sitrep.db"), keys: map[string]gossh.Signer{}, errOut: sshtest.NewBuffer()}
 	for _, u := range users {
@@ -75,10 +81,10 @@ func newSSHHarness(t *testing.T, users ...harnessUser) *sshHarness {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel, h.done = cancel, make(chan int, 1)
 	var out bytes.Buffer
+	serve := append([]string{"--db", h.db, "serve", "--listen", "127.0.0.1:0", "--host-key", filepath.Join(dir, "host_key"),
+		"--conn-rate", "1000", "--conn-burst", "1000"}, flags...)
 	go func() {
-		h.done <- execute(ctx, config{in: strings.NewReader(""), out: &out, errOut: h.errOut},
-			[]string{"--db", h.db, "serve", "--listen", "127.0.0.1:0", "--host-key", filepath.Join(dir, "host_key"),
-				"--conn-rate", "1000", "--conn-burst", "1000"})
+		h.done <- execute(ctx, config{in: strings.NewReader(""), out: &out, errOut: h.errOut}, serve)
 	}()
 	t.Cleanup(h.stop)
 	deadline := time.Now().Add(20 * time.Second)

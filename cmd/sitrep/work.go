@@ -128,17 +128,22 @@ func textArgs(what string) cobra.PositionalArgs {
 }
 
 // textCmd is a write that takes REF and free text (- reads standard input).
-func (a *app) textCmd(use, short, what string, do func(st *store.Store, act model.Actor, id int64, text string) (model.Event, error)) *cobra.Command {
+// The role is checked before standard input is read: a viewer's `note 1
+// -` is refused at once, not after waiting for input that may never end.
+func (a *app) textCmd(use, short, what string, action model.Action, do func(st *store.Store, act model.Actor, id int64, text string) (model.Event, error)) *cobra.Command {
 	return &cobra.Command{
 		Use:   use,
 		Short: short,
 		Args:  textArgs(what),
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			text, err := a.textArg(what, argv[1:])
+			st, act, err := a.env()
 			if err != nil {
 				return err
 			}
-			st, act, err := a.env()
+			if err := model.Authorize(act.Role, action); err != nil {
+				return err
+			}
+			text, err := a.textArg(what, argv[1:])
 			if err != nil {
 				return err
 			}
@@ -148,14 +153,14 @@ func (a *app) textCmd(use, short, what string, do func(st *store.Store, act mode
 }
 
 func (a *app) noteCmd() *cobra.Command {
-	return a.textCmd("note REF TEXT", "Add a note to the timeline (TEXT - reads standard input)", "note",
+	return a.textCmd("note REF TEXT", "Add a note to the timeline (TEXT - reads standard input)", "note", model.ActNote,
 		func(st *store.Store, act model.Actor, id int64, text string) (model.Event, error) {
 			return st.Note(a.ctx, act, id, text)
 		})
 }
 
 func (a *app) updateCmd() *cobra.Command {
-	return a.textCmd("update REF TEXT", "Record a status update sent on the status channel (availability incidents; admin)", "status update",
+	return a.textCmd("update REF TEXT", "Record a status update sent on the status channel (availability incidents; admin)", "status update", model.ActStatusUpdate,
 		func(st *store.Store, act model.Actor, id int64, text string) (model.Event, error) {
 			return st.StatusUpdate(a.ctx, act, id, text)
 		})
