@@ -156,10 +156,22 @@ func Facts(i *Incident, loc *time.Location) []Fact {
 		{"Personal-data breach", string(i.Breach)},
 		{"Availability", availability},
 		{"Affected customers", orNone(strings.Join(i.Customers, ", "))},
+		{"Subject categories", orUnknown(strings.Join(i.SubjectCategories, ", "))},
 		{"Data categories", orUnknown(strings.Join(i.DataCategories, ", "))},
-		{"Data subjects", Describe(i.SubjectsApprox)},
-		{"Records", Describe(i.RecordsApprox)},
+		{"Data subjects", Describe(i.Subjects())},
+		{"Records", Describe(i.Records())},
+	}
+	if len(i.Customers) > 1 {
+		for _, c := range i.Customers {
+			f := i.Facts(c)
+			facts = append(facts, Fact{"  " + c, fmt.Sprintf("subjects %s · records %s", Describe(f.Subjects), Describe(f.Records))})
+		}
+	}
+	facts = append(facts, []Fact{
 		{"Likely consequences", orUnknown(i.Consequences)},
+		{"Measures proposed", orUnknown(strings.Join(i.MeasuresProposed, "; "))},
+		{"Mitigation", orUnknown(strings.Join(i.Mitigation, "; "))},
+		{"Point of contact", orDefault(strings.TrimSpace(i.ContactName+" "+i.ContactDetails), "the policy's")},
 		{"Detected", ts(i.DetectedAt)},
 		{"Aware (72 h clock)", ts(i.AwareAt)},
 		{"Acknowledged", ts(i.AcknowledgedAt)},
@@ -167,7 +179,7 @@ func Facts(i *Incident, loc *time.Location) []Fact {
 		{"Resolved", ts(i.ResolvedAt)},
 		{"Closed", ts(i.ClosedAt)},
 		{"Declared", ts(i.CreatedAt)},
-	}
+	}...)
 	for k := range facts {
 		facts[k].Value = SanitizeLine(facts[k].Value)
 	}
@@ -184,6 +196,13 @@ func orNone(s string) string {
 func orUnknown(s string) string {
 	if strings.TrimSpace(s) == "" {
 		return "unknown"
+	}
+	return s
+}
+
+func orDefault(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
 	}
 	return s
 }
