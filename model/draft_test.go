@@ -310,3 +310,45 @@ func TestNoticeTextGiven(t *testing.T) {
 		t.Error("a notice without a point of contact was recorded")
 	}
 }
+
+// TestCustomerPortion: a customer's portion of the review names no other
+// customer and no user, has no note and no address, and gives its own
+// impact.
+func TestCustomerPortion(t *testing.T) {
+	at := ams(2026, 5, 4, 10, 0, 0)
+	inc, p := twoCustomers(at), contactPolicy(t)
+	inc.Commander = "alice"
+	inc.ResolvedAt = at.Add(30 * time.Hour)
+	inc.Review = Review{RootCause: "alice's token leaked; Globex was told by Al", Impact: "Acme and Globex lost names",
+		Actions: []ActionItem{{N: 1, Title: "Rotate tokens", Owner: "bob", Due: "2026-06-01"}}}
+	if _, err := ApplyCustomerImpact(inc, "acme", "1200 Acme end users"); err != nil {
+		t.Fatal(err)
+	}
+	n, _, err := PlanNotice(inc, p, NoticeInput{Customer: "Acme", To: "dpo@acme.example"}, "alice", at.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc.Notifications = append(inc.Notifications, n)
+	got, err := CustomerPortion(inc, p, "Acme", []string{"alice", "bob", "al"}, at.Add(40*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"## Impact on Acme\n\n1200 Acme end users\n", "a team member's token leaked; another customer was told by a team member",
+		"- Rotate tokens (due 2026-06-01)", "- Initial notice, sent Monday 4 May 2026 11:00 CEST by email (SHA-256 " + n.SHA256 + ")",
+		"- Resolved: Tuesday 5 May 2026 16:00 CEST"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("portion lacks %q:\n%s", w, got)
+		}
+	}
+	for _, never := range []string{"Globex", "alice", "bob", "dpo@acme.example", "Jane Doe"} {
+		if strings.Contains(got, never) {
+			t.Errorf("portion holds %q:\n%s", never, got)
+		}
+	}
+	if _, err := CustomerPortion(inc, p, "Initech", nil, at); err == nil {
+		t.Error("a portion for a customer not affected")
+	}
+	if _, err := ApplyCustomerImpact(inc, "Initech", "x"); err == nil {
+		t.Error("an impact for a customer not affected")
+	}
+}

@@ -71,12 +71,27 @@ func ExportMarkdown(i *Incident, p Policy, events []Event, now time.Time) string
 	if len(i.Notifications) == 0 {
 		line("None recorded.")
 	}
-	for _, n := range i.Notifications {
+	for k, n := range i.Notifications {
 		kind := "Initial"
 		if n.FollowUp {
 			kind = "Follow-up"
 		}
-		line("- %s notification to %s by %s, sent %s (recorded by %s)", kind, SanitizeLine(n.Customer), SanitizeLine(n.Channel), ts(n.SentAt), SanitizeLine(n.By))
+		to := ""
+		if n.To != "" {
+			to = " to " + SanitizeLine(n.To)
+		}
+		sum := ""
+		if n.SHA256 != "" {
+			sum = ", SHA-256 " + n.SHA256
+		}
+		line("- %s notification to %s by %s%s, sent %s (recorded by %s; notice %d%s)", kind, SanitizeLine(n.Customer), SanitizeLine(n.Channel), to, ts(n.SentAt), SanitizeLine(n.By), k+1, sum)
+		if len(n.Unknowns) > 0 {
+			line("  - left to follow: %s", strings.Join(n.Unknowns, ", "))
+		}
+	}
+	for _, o := range p.Owed(i) {
+		line("")
+		line("Follow-up %s (due %s).", o, ts(o.DueAt))
 	}
 	if len(i.Reports) > 0 || len(i.Updates) > 0 || i.Availability {
 		line("")

@@ -152,21 +152,41 @@ func (i *Incident) NoticeView(p Policy, customer string) NoticeFacts {
 // customer", ignoring case, so that free text typed about the whole
 // incident can go to one controller. Replacing too much is safe; naming
 // another controller is not.
-type redactor []*regexp.Regexp
+type redactor struct {
+	res  []*regexp.Regexp
+	with string
+}
 
-func newRedactor(names []string) redactor {
-	var r redactor
+func newRedactor(names []string) redactor { return newRedactorWith(names, "another customer") }
+
+// newRedactorWith matches whole words where a name begins or ends with a
+// letter or digit, so that a short name does not eat into other words.
+func newRedactorWith(names []string, with string) redactor {
+	r := redactor{with: with}
 	for _, n := range names {
-		if strings.TrimSpace(n) != "" {
-			r = append(r, regexp.MustCompile("(?i)"+regexp.QuoteMeta(n)))
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
 		}
+		expr := regexp.QuoteMeta(n)
+		if isWord(n[0]) {
+			expr = `\b` + expr
+		}
+		if isWord(n[len(n)-1]) {
+			expr += `\b`
+		}
+		r.res = append(r.res, regexp.MustCompile("(?i)"+expr))
 	}
 	return r
 }
 
+func isWord(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
 func (r redactor) call(s string) string {
-	for _, re := range r {
-		s = re.ReplaceAllLiteralString(s, "another customer")
+	for _, re := range r.res {
+		s = re.ReplaceAllLiteralString(s, r.with)
 	}
 	return s
 }

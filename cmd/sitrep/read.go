@@ -2,6 +2,7 @@ package main
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -152,14 +153,37 @@ type exportJSON struct {
 }
 
 func (a *app) exportCmd() *cobra.Command {
-	var format string
+	var format, forCustomer string
 	c := &cobra.Command{
-		Use:   "export REF [--format md|json]",
-		Short: "Export the incident file: facts, timeline, notifications, review",
+		Use:   "export REF [--format md|json] [--for CUSTOMER]",
+		Short: "Export the incident file, or with --for one customer's portion of the review (recorded)",
 		Args:  args("REF"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			if format != "md" && format != "json" {
 				return usageError{model.Errorf("--format %q is not known; use md or json", format)}
+			}
+			if cmd.Flags().Changed("for") {
+				if format != "md" {
+					return usageError{model.Errorf("--for prints Markdown for the customer; leave out --format json")}
+				}
+				id, err := ref(argv[0])
+				if err != nil {
+					return err
+				}
+				st, act, err := a.env()
+				if err != nil {
+					return err
+				}
+				if strings.TrimSpace(forCustomer) == "" {
+					return usageError{model.Errorf("--for needs the customer's name")}
+				}
+				text, _, err := st.SharePIR(a.ctx, act, id, forCustomer)
+				if err != nil {
+					return err
+				}
+				a.banner()
+				a.printf("%s", text)
+				return nil
 			}
 			inc, pol, now, err := a.incident(argv[0])
 			if err != nil {
@@ -182,5 +206,6 @@ func (a *app) exportCmd() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&format, "format", "md", "md or json")
+	c.Flags().StringVar(&forCustomer, "for", "", "one affected customer's portion of the review, as the reference promises on request")
 	return c
 }

@@ -288,7 +288,7 @@ func (a *app) reviewCmd() *cobra.Command {
 	var e model.ReviewEdit
 	var rootCause, worked, notWorked, impact string
 	c := &cobra.Command{
-		Use:   "review REF [--root-cause T] [--worked T] [--not-worked T] [--impact T] [--complete]",
+		Use:   "review REF [--root-cause T] [--worked T] [--not-worked T] [--impact T [--customer C]] [--complete]",
 		Short: "Write the post-incident review; --complete marks it done (admin)",
 		Args:  args("REF"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
@@ -311,7 +311,8 @@ func (a *app) reviewCmd() *cobra.Command {
 	c.Flags().StringVar(&rootCause, "root-cause", "", "the root cause")
 	c.Flags().StringVar(&worked, "worked", "", "what worked")
 	c.Flags().StringVar(&notWorked, "not-worked", "", "what did not work")
-	c.Flags().StringVar(&impact, "impact", "", "the customer impact")
+	c.Flags().StringVar(&impact, "impact", "", "the customer impact (of --customer's, or in general)")
+	c.Flags().StringVar(&e.Customer, "customer", "", "write this affected customer's own impact (with --impact)")
 	c.Flags().BoolVar(&e.Complete, "complete", false, "mark the review complete (every section written, action items owned and dated)")
 	return c
 }
