@@ -171,7 +171,7 @@ func (p Policy) followUps(i *Incident, now time.Time) []Deadline {
 		if from == nil {
 			continue
 		}
-		d := Deadline{Kind: KindFollowUp, Label: "Follow-up notice to " + from.Customer + " (Art. 33(4))", Customer: from.Customer,
+		d := Deadline{Kind: KindFollowUp, Label: "Follow-up notice to " + SanitizeLine(from.Customer) + " (Art. 33(4))", Customer: from.Customer,
 			DueAt: from.SentAt.Add(time.Duration(p.FollowUpHours) * time.Hour), MetAt: met}
 		if i.Breach == BreachNo {
 			d.State = NA
