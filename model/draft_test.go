@@ -190,7 +190,6 @@ func TestMakeDraftRefusals(t *testing.T) {
 		{"a contact without details", "Acme", false, func(i *Incident, p *Policy) { p.ContactDetails = "" }, "no point of contact"},
 		{"not a breach", "Acme", false, func(i *Incident, _ *Policy) { i.Breach = BreachNo }, "no Art. 33 notice is due"},
 		{"a follow-up before any notice", "Acme", true, nil, "Acme has had no notice about INC-7 yet"},
-		{"no customers and none named", "", false, func(i *Incident, _ *Policy) { i.Customers = nil }, "name the controller with --customer NAME"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,6 +202,30 @@ func TestMakeDraftRefusals(t *testing.T) {
 				t.Errorf("MakeDraft error %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestNoCustomersListed: the draft can be read before the recipient is
+// known; recording a notice needs the recipient's name.
+func TestNoCustomersListed(t *testing.T) {
+	at := ams(2026, 5, 4, 10, 0, 0)
+	inc, p := twoCustomers(at), contactPolicy(t)
+	inc.Customers, inc.CustomerFacts = nil, nil
+	inc.SubjectsApprox = i64(40)
+	d, err := MakeDraft(inc, p, DraftRequest{}, at)
+	if err != nil || !strings.Contains(d.Text, "**To:** the controller\n") || !strings.Contains(d.Text, "approximately 40\n") {
+		t.Fatalf("draft %v:\n%s", err, d.Text)
+	}
+	if _, _, err := PlanNotice(inc, p, NoticeInput{}, "alice", at); err == nil || !strings.Contains(err.Error(), "--customer NAME") {
+		t.Errorf("a notice without a recipient: %v", err)
+	}
+	n, _, err := PlanNotice(inc, p, NoticeInput{Customer: "Supervisory authority"}, "alice", at)
+	if err != nil || n.Customer != "Supervisory authority" {
+		t.Errorf("notice %+v, %v", n, err)
+	}
+	long := strings.Repeat("x", 5000)
+	if _, err := MakeDraft(twoCustomers(at), p, DraftRequest{Customer: long}, at); err == nil || len(err.Error()) > 200 {
+		t.Errorf("a 5,000-character customer: %v", err)
 	}
 }
 

@@ -91,15 +91,21 @@ func (f NoticeFacts) Unknowns() []string {
 // none is given. An incident without customers takes any recipient named.
 func (i *Incident) ResolveCustomer(name string) (string, error) {
 	name = strings.TrimSpace(name)
+	if name != "" {
+		var err error
+		if name, err = CleanText("customer name", name, SingleLine, 1, MaxName); err != nil {
+			return "", err
+		}
+	}
 	switch {
 	case name == "" && len(i.Customers) == 1:
 		return i.Customers[0], nil
 	case name == "" && len(i.Customers) == 0:
-		return "", Errorf("%s has no affected customers; name the controller with --customer NAME", i.Ref())
+		return "", errNoCustomers
 	case name == "":
 		return "", Errorf("%s has several customers (%s); each gets its own notice, so give --customer NAME", i.Ref(), SanitizeLine(strings.Join(i.Customers, ", ")))
 	case len(i.Customers) == 0:
-		return CleanText("customer name", name, SingleLine, 1, MaxName)
+		return name, nil
 	}
 	if c, ok := i.HasCustomer(name); ok {
 		return c, nil
@@ -107,6 +113,10 @@ func (i *Incident) ResolveCustomer(name string) (string, error) {
 	return "", Errorf("%s is not an affected customer of %s (%s); add it with sitrep breach %s --customer %q",
 		SanitizeLine(name), i.Ref(), SanitizeLine(strings.Join(i.Customers, ", ")), i.Ref(), SanitizeLine(name))
 }
+
+// errNoCustomers says a notice needs a named recipient when the incident
+// lists no customers; a draft may still be read without one.
+var errNoCustomers = Errorf("the incident has no affected customers; name the controller with --customer NAME")
 
 // others are the affected customers other than customer.
 func (i *Incident) others(customer string) []string {
@@ -244,7 +254,7 @@ func MakeDraft(i *Incident, p Policy, req DraftRequest, now time.Time) (Draft, e
 		return Draft{}, Errorf("%s is not a personal-data breach (breach no), so no Art. 33 notice is due", i.Ref())
 	}
 	customer, err := i.ResolveCustomer(req.Customer)
-	if err != nil {
+	if err != nil && err != errNoCustomers {
 		return Draft{}, err
 	}
 	if err := i.CheckContact(p); err != nil {
@@ -273,6 +283,9 @@ func renderNotice(i *Incident, p Policy, d Draft, last Notification, now time.Ti
 		return v
 	}
 	customer := SanitizeLine(d.Customer)
+	if customer == "" {
+		customer = "the controller" // no customers listed: the recipient is named when sent
+	}
 
 	line("# Personal data breach notification — %s", i.Ref())
 	line("")
