@@ -47,3 +47,12 @@ UPDATE meta SET value = json_remove(json_set(value,
 		'$.contact_details', coalesce(json_extract(value, '$.contact'), ''),
 		'$.follow_up_hours', 48), '$.contact')
 	WHERE key = 'policy' AND json_valid(value);
+
+-- The GDPR notify clock is fixed by law: a policy that lengthened,
+-- narrowed or moved it gets it back as the law has it (its label stays).
+UPDATE meta SET value = json_set(value, '$.clocks', json((
+		SELECT json_group_array(CASE WHEN json_extract(c.value, '$.kind') = 'notify'
+			THEN json_remove(json_set(c.value, '$.applies', 'breach', '$.from', 'aware', '$.hours', 72, '$.met_by', 'notified'), '$.months')
+			ELSE json(c.value) END)
+		FROM (SELECT value FROM json_each(meta.value, '$.clocks') ORDER BY key) AS c)))
+	WHERE key = 'policy' AND json_valid(value) AND json_type(value, '$.clocks') = 'array';
