@@ -228,6 +228,11 @@ func (m *Model) notifyForm(inc *model.Incident) *form {
 			}
 			cs = append(cs, choice{c, model.SanitizeLine(c), desc})
 		}
+		// Once the commander has picked a customer's draft on the
+		// Notification tab, that is the notice being recorded.
+		if m.inc.tab == tabNotification && m.inc.customerPicked {
+			first = inc.Customers[m.inc.customer%len(inc.Customers)]
+		}
 		who = choiceField("customer", "Customer (controller) notified", cs, first)
 	} else {
 		who = textField("customer", "Recipient (controller) notified", "", checkText("customer name", model.SingleLine, 1, model.MaxName))
@@ -236,6 +241,7 @@ func (m *Model) notifyForm(inc *model.Incident) *form {
 	return &form{title: "Record a notification sent for " + inc.Ref(), fields: []*field{
 		who,
 		textField("channel", "Channel", "email", checkText("channel", model.SingleLine, 1, model.MaxChannel)),
+		textField("to", "Sent to (address)", "", checkText("recipient address", model.SingleLine, 0, model.MaxSummary)).withHint("the customer's current draft is recorded as the text sent"),
 		choiceField("kind", "Kind", []choice{{"initial", "initial notification", "The first notification under Art. 33: it meets the 72-hour clock for this customer."},
 			{"follow-up", "follow-up", "Further information, in phases (Art. 33(4))."}}, "initial"),
 		textField("at", "Sent at", "now", func(v string) error { _, err := model.ParseTime(v, now); return err }).withHint("RFC 3339, now, or -30m"),
@@ -245,7 +251,7 @@ func (m *Model) notifyForm(inc *model.Incident) *form {
 		if err != nil {
 			return func() tea.Msg { return doneMsg{err: err, form: f} }
 		}
-		in := store.NotifyInput{Customer: v["customer"], Channel: v["channel"], SentAt: at, FollowUp: v["kind"] == "follow-up"}
+		in := store.NotifyInput{Customer: v["customer"], Channel: v["channel"], To: v["to"], SentAt: at, FollowUp: v["kind"] == "follow-up"}
 		return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
 			return st.Notify(c, a, id, in)
 		})

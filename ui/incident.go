@@ -37,7 +37,8 @@ type incidentState struct {
 	offset [tabCount]int
 	// customer is the affected customer whose notice the Notification
 	// tab drafts (an index into the incident's customers).
-	customer int
+	customer       int
+	customerPicked bool // moved with the next-customer key
 }
 
 func (m *Model) openIncident(id int64) tea.Cmd {
@@ -124,6 +125,7 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 	case s.tab == tabNotification && key.Matches(msg, k.NextCustomer.Binding):
 		if len(inc.Customers) > 1 {
 			s.customer = (s.customer + 1) % len(inc.Customers)
+			s.customerPicked = true
 		}
 		return nil
 	case key.Matches(msg, k.Notify.Binding):

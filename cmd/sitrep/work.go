@@ -219,7 +219,7 @@ func (a *app) notifyCmd() *cobra.Command {
 				return err
 			}
 			if cmd.Flags().Changed("text-file") {
-				if a.remote() {
+				if a.remote() && textFile != "-" {
 					return model.Errorf("--text-file reads a file on the server; give the text on standard input with --text-file -")
 				}
 				text, err := a.readTextFile(textFile)
