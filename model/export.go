@@ -179,7 +179,7 @@ func Facts(i *Incident, loc *time.Location) []Fact {
 	if len(i.Customers) > 1 {
 		for _, c := range i.Customers {
 			f := i.Facts(c)
-			facts = append(facts, Fact{"  " + c, fmt.Sprintf("subjects %s · records %s", Describe(f.Subjects), Describe(f.Records))})
+			facts = append(facts, Fact{"  " + SanitizeLine(c), fmt.Sprintf("subjects %s · records %s", Describe(f.Subjects), Describe(f.Records))})
 		}
 	}
 	facts = append(facts, []Fact{

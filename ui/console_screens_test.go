@@ -188,7 +188,7 @@ func injectHostile(t *testing.T, e *conEnv) {
 	}{
 		{"UPDATE incidents SET title = ?, summary = ?, consequences = ?, commander = ?, customers = ?, data_categories = ?, review_root_cause = ?, review_worked = ? WHERE id = ?",
 			[]any{hostileText("T"), hostileText("S") + "\nline two", hostileText("C"), hostileText("IC"),
-				`["` + jsonEsc(hostileText("Cust")) + `"]`, `["` + jsonEsc(hostileText("Cat")) + `"]`, hostileText("RC"), hostileText("W"), id}},
+				`["` + jsonEsc(hostileText("Cust")) + `","` + jsonEsc(hostileText("Cust2")) + `"]`, `["` + jsonEsc(hostileText("Cat")) + `"]`, hostileText("RC"), hostileText("W"), id}},
 		{"UPDATE checklist SET item = ?, reason = ?, by = ? WHERE incident_id = ? AND key = 'block-ips'",
 			[]any{hostileText("Item"), hostileText("Reason"), hostileText("By"), id}},
 		// Notices never change through sitrep; a hostile file could still hold anything.
