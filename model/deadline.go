@@ -19,6 +19,9 @@ const (
 const (
 	KindAck    = "ack"
 	KindReview = "review"
+	// KindFollowUp is the phased follow-up (Art. 33(4)) owed to one
+	// customer whose latest notice left fields to follow.
+	KindFollowUp = "follow-up"
 )
 
 // Deadline is one deadline of an incident, computed from the incident, the
@@ -29,7 +32,8 @@ type Deadline struct {
 	DueAt       time.Time
 	MetAt       time.Time // zero until met
 	State       DeadlineState
-	Provisional bool // applies only if the breach is confirmed
+	Provisional bool   // applies only if the breach is confirmed
+	Customer    string // the customer a per-customer deadline is owed to
 	// Remaining is DueAt minus now while unmet, or DueAt minus MetAt once
 	// met: negative when overdue or met late.
 	Remaining time.Duration
@@ -130,11 +134,46 @@ func (p Policy) Deadlines(i *Incident, now time.Time) []Deadline {
 		out = append(out, settle(d, now))
 	}
 
+	out = append(out, p.followUps(i, now)...)
+
 	if !i.ResolvedAt.IsZero() {
 		d := Deadline{Kind: KindReview, Label: "Post-incident review",
 			DueAt: i.ResolvedAt.Add(time.Duration(p.ReviewDays) * 24 * time.Hour),
 			MetAt: i.Review.CompletedAt}
 		if !i.Severity.NeedsCommander() {
+			d.State = NA
+		}
+		out = append(out, settle(d, now))
+	}
+	return out
+}
+
+// followUps are the per-customer follow-up deadlines: due FollowUpHours
+// after the last notice to a customer that left fields to follow, met by
+// the next notice to that customer.
+func (p Policy) followUps(i *Incident, now time.Time) []Deadline {
+	var out []Deadline
+	for _, c := range noticeCustomers(i) {
+		var from *Notification
+		var met time.Time
+		for k := range i.Notifications {
+			n := &i.Notifications[k]
+			if !strings.EqualFold(n.Customer, c) {
+				continue
+			}
+			if from != nil && met.IsZero() {
+				met = n.SentAt
+			}
+			if len(n.Unknowns) > 0 {
+				from, met = n, time.Time{}
+			}
+		}
+		if from == nil {
+			continue
+		}
+		d := Deadline{Kind: KindFollowUp, Label: "Follow-up notice to " + SanitizeLine(from.Customer) + " (Art. 33(4))", Customer: from.Customer,
+			DueAt: from.SentAt.Add(time.Duration(p.FollowUpHours) * time.Hour), MetAt: met}
+		if i.Breach == BreachNo {
 			d.State = NA
 		}
 		out = append(out, settle(d, now))

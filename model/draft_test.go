@@ -1,42 +1,39 @@
 package model
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
 
-var draftUnknowns = []string{
-	"categories of personal data",
-	"approximate number of data subjects",
-	"approximate number of records",
-	"incident commander",
-	"contact details",
-	"likely consequences",
-	"measures taken or proposed",
-}
+var update = flag.Bool("update", false, "rewrite golden files")
 
-// notYetKnown returns the items listed under "Not yet known", or nil when
-// that section is absent.
-func notYetKnown(t *testing.T, draft string) []string {
+// goldenFile compares got with testdata/golden/<name> at the module root;
+// `go test ./model -update` rewrites the files instead.
+func goldenFile(t *testing.T, name, got string) {
 	t.Helper()
-	_, rest, ok := strings.Cut(draft, "## Not yet known\n")
-	if !ok {
-		return nil
-	}
-	if i := strings.Index(rest, "\n## "); i >= 0 {
-		rest = rest[:i]
-	}
-	var items []string
-	for _, l := range strings.Split(rest, "\n") {
-		if item, ok := strings.CutPrefix(l, "- "); ok {
-			items = append(items, item)
+	path := filepath.Join("..", "testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
 		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
 	}
-	if items == nil {
-		t.Errorf("Not yet known section lists nothing:\n%s", draft)
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("golden %s: %v (run go test ./model -run '%s' -update to create it)", name, err, t.Name())
 	}
-	return items
+	if string(want) != got {
+		t.Errorf("%s differs from %s (rerun with -update if intended):\n--- want\n%s\n--- got\n%s", name, path, want, got)
+	}
 }
 
 func blankIncident(at time.Time) *Incident {
@@ -47,197 +44,334 @@ func blankIncident(at time.Time) *Incident {
 	return inc
 }
 
-func TestDraftNothingKnown(t *testing.T) {
+func contactPolicy(t *testing.T) Policy {
+	t.Helper()
 	p := DefaultPolicy()
-	at := ams(2026, 5, 4, 10, 0, 0)
-	inc := blankIncident(at)
-	d := Draft(inc, p, at.Add(time.Hour))
-
-	for _, line := range []string{
-		"- Categories of personal data: " + Unknown,
-		"- Approximate number of data subjects: " + Unknown,
-		"- Approximate number of records: " + Unknown,
-		"- Incident commander: " + Unknown,
-		"- Contact details: " + Unknown,
-	} {
-		if !strings.Contains(d, line+"\n") {
-			t.Errorf("draft lacks %q:\n%s", line, d)
-		}
-	}
-	for _, section := range []string{"## Likely consequences\n\n" + Unknown + "\n", "## Measures taken or proposed\n\n" + Unknown + "\n"} {
-		if !strings.Contains(d, section) {
-			t.Errorf("draft lacks %q:\n%s", section, d)
-		}
-	}
-	if got := strings.Count(d, Unknown); got != len(draftUnknowns) {
-		t.Errorf("draft writes %q %d times, want %d", Unknown, got, len(draftUnknowns))
-	}
-	got := notYetKnown(t, d)
-	if strings.Join(got, "|") != strings.Join(draftUnknowns, "|") {
-		t.Errorf("Not yet known lists %q, want %q", got, draftUnknowns)
-	}
-
-	for _, want := range []string{
-		"# Personal data breach notification — INC-7",
-		"Initial notification under Article 33 GDPR",
-		"**To:** each affected controller",
-		"not yet confirmed", // breach unknown: sent as a precaution
-		"Credential stuffing",
-		"- Detected: Monday 4 May 2026 10:00 CEST",
-		"- We became aware of the breach: Monday 4 May 2026 10:00 CEST",
-		"Draft prepared Monday 4 May 2026 11:00 CEST",
-		"_Notification deadline: Thursday 7 May 2026 10:00 CEST (72 hours from awareness)._",
-	} {
-		if !strings.Contains(d, want) {
-			t.Errorf("draft lacks %q:\n%s", want, d)
-		}
-	}
+	p.ContactName, p.ContactDetails = "Jane Doe", "dpo@example.com, +31 20 123 4567"
+	return mustValidate(t, p)
 }
 
-func TestDraftEverythingKnown(t *testing.T) {
-	p := DefaultPolicy()
-	p.Contact = "DPO, dpo@example.com, +31 20 000 0000"
-	p = mustValidate(t, p)
-	at := ams(2026, 5, 4, 10, 0, 0)
-	subjects, records := int64(1200), int64(45000)
+func i64(n int64) *int64 { return &n }
 
+// twoCustomers is a confirmed breach of Acme's and Globex's data, each
+// with its own numbers, some facts still unknown.
+func twoCustomers(at time.Time) *Incident {
 	inc := blankIncident(at)
 	inc.Breach = BreachYes
-	inc.Summary = "Login endpoint abused with leaked passwords."
-	inc.Customers = []string{"Acme", "Zoë GmbH"}
-	inc.DataCategories = []string{"email addresses", "password hashes"}
-	inc.SubjectsApprox, inc.RecordsApprox = &subjects, &records
-	inc.Commander = "alice"
-	inc.Consequences = "Account takeover of affected users."
+	inc.Title = "Support token leaked; Acme and Globex tenant databases read"
+	inc.Summary = "Reads of the tenant databases of Acme and GLOBEX from a revoked service account."
+	inc.Customers = []string{"Acme", "Globex"}
+	inc.CustomerFacts = []CustomerFacts{
+		{Customer: "Acme", Subjects: i64(1200), Records: i64(5400)},
+		{Customer: "Globex", Subjects: i64(300)},
+	}
+	inc.DataCategories = []string{"name", "email"}
+	inc.SubjectCategories = []string{"end users"}
 	for i := range inc.Checklist {
-		switch inc.Checklist[i].Key {
-		case "rotate-credentials", CheckAck, CheckAssignCommander:
+		if inc.Checklist[i].Key == "rotate-credentials" {
 			inc.Checklist[i].State, inc.Checklist[i].By, inc.Checklist[i].At = ItemDone, "bob", at.Add(30*time.Minute)
-		case "block-ips":
-			inc.Checklist[i].State, inc.Checklist[i].Reason = ItemNA, "no single source"
 		}
 	}
-	d := Draft(inc, p, at.Add(2*time.Hour))
-
-	if items := notYetKnown(t, d); items != nil {
-		t.Errorf("everything is known but Not yet known lists %q:\n%s", items, d)
-	}
-	if strings.Contains(d, Unknown) {
-		t.Errorf("draft writes %q though everything is known:\n%s", Unknown, d)
-	}
-	for _, want := range []string{
-		"**To:** Acme, Zoë GmbH",
-		"Login endpoint abused with leaked passwords.",
-		"- Categories of personal data: email addresses, password hashes\n",
-		"- Approximate number of data subjects: approximately 1200\n",
-		"- Approximate number of records: approximately 45000\n",
-		"- Incident commander: alice\n",
-		"- Contact details: DPO, dpo@example.com, +31 20 000 0000\n",
-		"## Likely consequences\n\nAccount takeover of affected users.\n",
-		"- Rotate credentials (Monday 4 May 2026 10:30 CEST)",
-	} {
-		if !strings.Contains(d, want) {
-			t.Errorf("draft lacks %q:\n%s", want, d)
-		}
-	}
-	for _, not := range []string{
-		"not yet confirmed",      // breach is confirmed
-		"Acknowledge the alert",  // process steps are not measures
-		"Assign an incident",     // ditto
-		"Block offending IPs",    // n/a is not a measure taken
-		"Revoke sessions",        // still to do
-		"Follow-up notification", // nothing sent yet
-	} {
-		if strings.Contains(d, not) {
-			t.Errorf("draft holds %q:\n%s", not, d)
-		}
-	}
+	return inc
 }
 
-func TestDraftPartlyKnown(t *testing.T) {
-	p := DefaultPolicy()
+func TestMakeDraft(t *testing.T) {
 	at := ams(2026, 5, 4, 10, 0, 0)
-	zero := int64(0)
-	inc := blankIncident(at)
-	inc.DataCategories = []string{"names"}
-	inc.RecordsApprox = &zero
-	inc.ContainedAt = at.Add(3 * time.Hour)
-	d := Draft(inc, p, at.Add(4*time.Hour))
-
-	want := []string{"approximate number of data subjects", "incident commander", "contact details", "likely consequences"}
-	if got := notYetKnown(t, d); strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("Not yet known lists %q, want %q", got, want)
-	}
-	for _, s := range []string{
-		"- Categories of personal data: names\n",
-		"- Approximate number of records: approximately 0\n", // zero is known
-		"- The incident was contained Monday 4 May 2026 13:00 CEST.",
-	} {
-		if !strings.Contains(d, s) {
-			t.Errorf("draft lacks %q:\n%s", s, d)
-		}
-	}
-}
-
-func TestDraftNotificationsAndBreach(t *testing.T) {
-	at := ams(2026, 5, 4, 10, 0, 0)
+	now := at.Add(2 * time.Hour)
 	tests := []struct {
-		name         string
-		breach       Breach
-		notes        []Notification
-		wantStatus   string
-		wantDeadline bool
+		name     string
+		customer string
+		edit     func(*Incident, *Policy)
+		want     []string // lines or fragments the draft holds
+		never    []string // it must not hold
+		unknowns []string
+		golden   string
 	}{
-		{"nothing sent", BreachYes, nil, "Initial notification", true},
-		{"only a follow-up recorded", BreachYes, []Notification{{Customer: "Acme", SentAt: at, FollowUp: true}}, "Initial notification", true},
-		{"initial sent", BreachYes, []Notification{{Customer: "Acme", SentAt: at}}, "Follow-up notification", true},
-		{"not a breach: no deadline line", BreachNo, nil, "Initial notification", false},
-		{"unknown: deadline line", BreachUnknown, nil, "Initial notification", true},
+		{name: "acme", customer: "Acme",
+			want: []string{
+				"**To:** Acme\n",
+				"## Nature of the breach (Art. 33(3)(a))\n",
+				"- Categories of data subjects: end users\n",
+				"- Approximate number of data subjects: approximately 1200\n",
+				"- Categories of personal data records: name, email\n",
+				"- Approximate number of personal data records: approximately 5400\n",
+				"## Point of contact (Art. 33(3)(b))\n\n- Name: Jane Doe\n- Contact details: dpo@example.com, +31 20 123 4567\n",
+				"## Likely consequences (Art. 33(3)(c))\n\n" + Unknown + "\n",
+				"### Measures taken\n\n- Rotate credentials (Monday 4 May 2026 10:30 CEST)\n",
+				"_Notification deadline: Thursday 7 May 2026 10:00 CEST (72 hours from awareness)._",
+			},
+			never:    []string{"Globex", "GLOBEX", "1500", "bob"},
+			unknowns: []string{FieldConsequences, FieldMitigation},
+			golden:   "drafts/acme_initial.md"},
+		{name: "globex has its own numbers", customer: "globex",
+			want: []string{
+				"**To:** Globex\n",
+				"- Approximate number of data subjects: approximately 300\n",
+				"- Approximate number of personal data records: " + Unknown + "\n",
+			},
+			never:    []string{"Acme", "1200", "5400"},
+			unknowns: []string{FieldRecords, FieldConsequences, FieldMitigation}},
+		{name: "everything known", customer: "Acme",
+			edit: func(i *Incident, _ *Policy) {
+				i.Consequences = "Phishing of the people affected."
+				i.MeasuresProposed = []string{"Force a password reset for every Acme user"}
+				i.Mitigation = []string{"Tell end users of Globex and Acme to expect phishing"}
+			},
+			want: []string{
+				"### Measures proposed\n\n- Force a password reset for every Acme user\n",
+				"### Measures to mitigate possible adverse effects\n\n- Tell end users of another customer and Acme to expect phishing\n",
+				"## Not yet known (Art. 33(4))\n\nNothing: every field above is known.\n",
+			},
+			never: []string{"Globex"}},
+		{name: "breach unknown is a precaution", customer: "Acme",
+			edit:     func(i *Incident, _ *Policy) { i.Breach = BreachUnknown },
+			want:     []string{"not yet confirmed", "- whether personal data is affected\n"},
+			unknowns: []string{FieldBreach, FieldConsequences, FieldMitigation}},
+		{name: "the incident's own contact wins", customer: "Acme",
+			edit:  func(i *Incident, _ *Policy) { i.ContactName, i.ContactDetails = "Sam Lee", "sam@example.com" },
+			want:  []string{"- Name: Sam Lee\n- Contact details: sam@example.com\n"},
+			never: []string{"Jane Doe"}},
+		{name: "control characters never reach the draft", customer: "Acme",
+			edit:  func(i *Incident, p *Policy) { i.Consequences = "x\x1b[2Jy" },
+			never: []string{"\x1b"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			inc := blankIncident(at)
-			inc.Breach = tt.breach
-			inc.Notifications = tt.notes
-			d := Draft(inc, DefaultPolicy(), at.Add(time.Hour))
-			if !strings.Contains(d, tt.wantStatus+" under Article 33") {
-				t.Errorf("draft lacks %q:\n%s", tt.wantStatus, d)
+			inc, p := twoCustomers(at), contactPolicy(t)
+			if tt.edit != nil {
+				tt.edit(inc, &p)
 			}
-			if got := strings.Contains(d, "_Notification deadline:"); got != tt.wantDeadline {
-				t.Errorf("deadline line present %v, want %v", got, tt.wantDeadline)
+			d, err := MakeDraft(inc, p, DraftRequest{Customer: tt.customer}, now)
+			if err != nil {
+				t.Fatalf("MakeDraft: %v", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(d.Text, w) {
+					t.Errorf("draft lacks %q:\n%s", w, d.Text)
+				}
+			}
+			for _, n := range tt.never {
+				if strings.Contains(d.Text, n) {
+					t.Errorf("draft holds %q:\n%s", n, d.Text)
+				}
+			}
+			if tt.unknowns != nil && strings.Join(d.Unknowns, ",") != strings.Join(tt.unknowns, ",") {
+				t.Errorf("unknowns %q, want %q", d.Unknowns, tt.unknowns)
+			}
+			headings := []string{"## Nature of the breach (Art. 33(3)(a))", "## Point of contact (Art. 33(3)(b))",
+				"## Likely consequences (Art. 33(3)(c))", "## Measures taken or proposed (Art. 33(3)(d))", "## Not yet known (Art. 33(4))"}
+			last := -1
+			for _, h := range headings {
+				k := strings.Index(d.Text, "\n"+h+"\n")
+				if k <= last {
+					t.Errorf("heading %q missing or out of order:\n%s", h, d.Text)
+				}
+				last = k
+			}
+			if tt.golden != "" {
+				goldenFile(t, tt.golden, d.Text)
 			}
 		})
 	}
 }
 
-func TestDraftSanitizesUserText(t *testing.T) {
+func TestMakeDraftRefusals(t *testing.T) {
 	at := ams(2026, 5, 4, 10, 0, 0)
-	inc := blankIncident(at)
-	inc.Title = "Title\x1b]52;c;aGk=\x07"
-	inc.Summary = "Summary\x1b[2J"
-	inc.Consequences = "Bad\u202Etxt.exe"
-	inc.Checklist = append(inc.Checklist, ChecklistItem{Key: "custom", Item: "Custom\x1b]0;x\x07", State: ItemDone, At: at})
-	d := Draft(inc, DefaultPolicy(), at)
-	for _, r := range d {
-		if r != '\n' && badRune(r) {
-			t.Errorf("draft holds %U:\n%q", r, d)
-		}
+	tests := []struct {
+		name     string
+		customer string
+		followUp bool
+		edit     func(*Incident, *Policy)
+		want     string
+	}{
+		{"several customers, none named", "", false, nil, "several customers (Acme, Globex); each gets its own notice, so give --customer NAME"},
+		{"a customer not affected", "Initech", false, nil, "Initech is not an affected customer of INC-7 (Acme, Globex)"},
+		{"no contact", "Acme", false, func(_ *Incident, p *Policy) { p.ContactName, p.ContactDetails = "", "" }, "sitrep contact INC-7 --name NAME --details DETAILS"},
+		{"a contact without details", "Acme", false, func(i *Incident, p *Policy) { p.ContactDetails = "" }, "no point of contact"},
+		{"not a breach", "Acme", false, func(i *Incident, _ *Policy) { i.Breach = BreachNo }, "no Art. 33 notice is due"},
+		{"a follow-up before any notice", "Acme", true, nil, "Acme has had no notice about INC-7 yet"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inc, p := twoCustomers(at), contactPolicy(t)
+			if tt.edit != nil {
+				tt.edit(inc, &p)
+			}
+			_, err := MakeDraft(inc, p, DraftRequest{Customer: tt.customer, FollowUp: tt.followUp}, at)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("MakeDraft error %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestNoCustomersListed: the draft can be read before the recipient is
+// known; recording a notice needs the recipient's name.
+func TestNoCustomersListed(t *testing.T) {
+	at := ams(2026, 5, 4, 10, 0, 0)
+	inc, p := twoCustomers(at), contactPolicy(t)
+	inc.Customers, inc.CustomerFacts = nil, nil
+	inc.SubjectsApprox = i64(40)
+	d, err := MakeDraft(inc, p, DraftRequest{}, at)
+	if err != nil || !strings.Contains(d.Text, "**To:** the controller\n") || !strings.Contains(d.Text, "approximately 40\n") {
+		t.Fatalf("draft %v:\n%s", err, d.Text)
+	}
+	if _, _, err := PlanNotice(inc, p, NoticeInput{}, "alice", at); err == nil || !strings.Contains(err.Error(), "--customer NAME") {
+		t.Errorf("a notice without a recipient: %v", err)
+	}
+	n, _, err := PlanNotice(inc, p, NoticeInput{Customer: "Supervisory authority"}, "alice", at)
+	if err != nil || n.Customer != "Supervisory authority" {
+		t.Errorf("notice %+v, %v", n, err)
+	}
+	long := strings.Repeat("x", 5000)
+	if _, err := MakeDraft(twoCustomers(at), p, DraftRequest{Customer: long}, at); err == nil || len(err.Error()) > 200 {
+		t.Errorf("a 5,000-character customer: %v", err)
+	}
+}
+
+func TestSingleCustomerNeedsNoName(t *testing.T) {
+	at := ams(2026, 5, 4, 10, 0, 0)
+	inc := twoCustomers(at)
+	inc.Customers = inc.Customers[:1]
+	d, err := MakeDraft(inc, contactPolicy(t), DraftRequest{}, at)
+	if err != nil || d.Customer != "Acme" {
+		t.Fatalf("draft for %q, %v; want Acme", d.Customer, err)
+	}
+}
+
+// TestFollowUp records Acme's initial notice, learns more, and drafts the
+// follow-up: it says what changed and is owed until sent.
+func TestFollowUp(t *testing.T) {
+	at := ams(2026, 5, 4, 10, 0, 0)
+	inc, p := twoCustomers(at), contactPolicy(t)
+	n, data, err := PlanNotice(inc, p, NoticeInput{Customer: "acme", To: "dpo@acme.example"}, "alice", at.Add(3*time.Hour))
+	if err != nil {
+		t.Fatalf("PlanNotice: %v", err)
+	}
+	if n.Customer != "Acme" || n.Kind() != "initial" || len(n.SHA256) != 64 || data["unknowns"] != "consequences, mitigation" {
+		t.Errorf("notice %+v, data %v", n, data)
+	}
+	n.ID = 1
+	inc.Notifications = append(inc.Notifications, n)
+
+	owed := p.Owed(inc)
+	if len(owed) != 1 || owed[0].String() != "owed to Acme: consequences, mitigation" {
+		t.Errorf("owed %v", owed)
+	}
+	fu := mustFind(t, p.Deadlines(inc, at.Add(4*time.Hour)), KindFollowUp)
+	if fu.Customer != "Acme" || !fu.DueAt.Equal(at.Add(51*time.Hour)) || fu.State != Pending {
+		t.Errorf("follow-up deadline %+v", fu)
+	}
+	if _, _, err := PlanNotice(inc, p, NoticeInput{Customer: "Acme"}, "alice", at.Add(4*time.Hour)); err == nil {
+		t.Error("a second initial notice to Acme was accepted")
+	}
+	if _, _, err := PlanNotice(inc, p, NoticeInput{Customer: "Acme", FollowUp: true, SentAt: at.Add(2 * time.Hour)}, "alice", at.Add(4*time.Hour)); err == nil {
+		t.Error("a follow-up sent before the initial notice was accepted")
 	}
 
-	t.Run("names and contact", func(t *testing.T) {
-		// Names and the contact are validated on the way in, but the draft
-		// is printed to terminals: every user-typed field should pass
-		// through Sanitize like title and summary do.
-		inc := blankIncident(at)
-		inc.Customers = []string{"Acme\x1b[2J"}
-		inc.DataCategories = []string{"emails\x1b]0;x\x07"}
-		inc.Commander = "alice\u009b2J"
-		p := DefaultPolicy()
-		p.Contact = "dpo\x1b[31m"
-		d := Draft(inc, p, at)
-		for _, r := range d {
-			if r != '\n' && badRune(r) {
-			}
+	inc.Consequences = "Phishing of the people affected."
+	inc.CustomerFacts[0].Subjects = i64(1250)
+	d, err := MakeDraft(inc, p, DraftRequest{Customer: "Acme"}, at.Add(20*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{
+		"Follow-up notification to Acme",
+		"## Changes since our notice of Monday 4 May 2026 13:00 CEST\n\n- Approximate number of data subjects: now approximately 1250 (was approximately 1200)\n- Likely consequences: now known (see below)\n",
+	} {
+		if !strings.Contains(d.Text, w) {
+			t.Errorf("follow-up lacks %q:\n%s", w, d.Text)
 		}
-	})
+	}
+	if strings.Contains(d.Text, "Notification deadline") || strings.Contains(d.Text, "Globex") {
+		t.Errorf("follow-up names the initial deadline or another customer:\n%s", d.Text)
+	}
+	goldenFile(t, "drafts/acme_follow_up.md", d.Text)
+
+	n2, _, err := PlanNotice(inc, p, NoticeInput{Customer: "Acme", FollowUp: true}, "alice", at.Add(20*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n2.ID = 2
+	inc.Notifications = append(inc.Notifications, n2)
+	fu = mustFind(t, p.Deadlines(inc, at.Add(21*time.Hour)), KindFollowUp)
+	if strings.Join(n2.Unknowns, ",") != "mitigation" || fu.State != Pending || !fu.DueAt.Equal(at.Add(68*time.Hour)) {
+		t.Errorf("after the follow-up: unknowns %q, deadline %+v", n2.Unknowns, fu)
+	}
+	inc.Mitigation = []string{"Warn end users"}
+	n3, _, err := PlanNotice(inc, p, NoticeInput{Customer: "Acme", FollowUp: true}, "alice", at.Add(80*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc.Notifications = append(inc.Notifications, n3)
+	fu = mustFind(t, p.Deadlines(inc, at.Add(81*time.Hour)), KindFollowUp)
+	if len(n3.Unknowns) != 0 || fu.State != Missed || !fu.MetAt.Equal(at.Add(80*time.Hour)) || len(p.Owed(inc)) != 0 {
+		t.Errorf("the last follow-up, late: unknowns %q, deadline %+v, owed %v", n3.Unknowns, fu, p.Owed(inc))
+	}
+	inc.Breach = BreachNo
+	if fu = mustFind(t, p.Deadlines(inc, at.Add(81*time.Hour)), KindFollowUp); fu.State != NA {
+		t.Errorf("follow-up of a breach found not to be one: %+v", fu)
+	}
+}
+
+func TestNoticeTextGiven(t *testing.T) {
+	at := ams(2026, 5, 4, 10, 0, 0)
+	inc, p := twoCustomers(at), contactPolicy(t)
+	text := "Dear Globex,\n\nwe write to tell you...\n"
+	n, _, err := PlanNotice(inc, p, NoticeInput{Customer: "Globex", Text: &text}, "alice", at)
+	sum := sha256.Sum256([]byte(text))
+	if err != nil || n.Text != text || n.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Fatalf("notice %+v, %v", n, err)
+	}
+	for _, bad := range []string{"", "  \n", "evil\x1b]52;c;aGk=\x07"} {
+		if _, _, err := PlanNotice(inc, p, NoticeInput{Customer: "Globex", Text: &bad}, "alice", at); err == nil {
+			t.Errorf("notice text %q accepted", bad)
+		}
+	}
+	p.ContactName = ""
+	if _, _, err := PlanNotice(inc, p, NoticeInput{Customer: "Globex", Text: &text}, "alice", at); err == nil {
+		t.Error("a notice without a point of contact was recorded")
+	}
+}
+
+// TestCustomerPortion: a customer's portion of the review names no other
+// customer and no user, has no note and no address, and gives its own
+// impact.
+func TestCustomerPortion(t *testing.T) {
+	at := ams(2026, 5, 4, 10, 0, 0)
+	inc, p := twoCustomers(at), contactPolicy(t)
+	inc.Commander = "alice"
+	inc.ResolvedAt = at.Add(30 * time.Hour)
+	inc.Review = Review{RootCause: "alice's token leaked; Globex was told by Al", Impact: "Acme and Globex lost names",
+		Actions: []ActionItem{{N: 1, Title: "Rotate tokens", Owner: "bob", Due: "2026-06-01"}}}
+	if _, err := ApplyCustomerImpact(inc, "acme", "1200 Acme end users"); err != nil {
+		t.Fatal(err)
+	}
+	n, _, err := PlanNotice(inc, p, NoticeInput{Customer: "Acme", To: "dpo@acme.example"}, "alice", at.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc.Notifications = append(inc.Notifications, n)
+	got, err := CustomerPortion(inc, p, "Acme", []string{"alice", "bob", "al"}, at.Add(40*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"## Impact on Acme\n\n1200 Acme end users\n", "a team member's token leaked; another customer was told by a team member",
+		"- Rotate tokens (due 2026-06-01)", "- Initial notice, sent Monday 4 May 2026 11:00 CEST by email (SHA-256 " + n.SHA256 + ")",
+		"- Resolved: Tuesday 5 May 2026 16:00 CEST"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("portion lacks %q:\n%s", w, got)
+		}
+	}
+	for _, never := range []string{"Globex", "alice", "bob", "dpo@acme.example", "Jane Doe"} {
+		if strings.Contains(got, never) {
+			t.Errorf("portion holds %q:\n%s", never, got)
+		}
+	}
+	if _, err := CustomerPortion(inc, p, "Initech", nil, at); err == nil {
+		t.Error("a portion for a customer not affected")
+	}
+	if _, err := ApplyCustomerImpact(inc, "Initech", "x"); err == nil {
+		t.Error("an impact for a customer not affected")
+	}
 }

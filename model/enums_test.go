@@ -235,6 +235,8 @@ func TestAuthorize(t *testing.T) {
 		ActSeverity:     Admin,
 		ActAware:        Admin,
 		ActBreach:       Admin,
+		ActContact:      Admin,
+		ActSharePIR:     Member,
 		ActNotify:       Admin,
 		ActStatusUpdate: Admin,
 		ActReport:       Admin,

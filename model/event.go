@@ -52,6 +52,10 @@ func (e Event) Text() string {
 		return fmt.Sprintf("changed severity of %s from %s to %s", e.Target, g("from"), g("to"))
 	case string(ActBreach):
 		return "updated breach facts of " + e.Target + ": " + g("changes")
+	case string(ActContact):
+		return fmt.Sprintf("set the point of contact of %s to %s", e.Target, g("name"))
+	case string(ActSharePIR):
+		return fmt.Sprintf("shared the post-incident review of %s with %s", e.Target, g("customer"))
 	case string(ActAware):
 		return fmt.Sprintf("moved awareness of %s from %s to %s", e.Target, g("from"), g("to"))
 	case string(ActCheck):

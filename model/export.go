@@ -71,12 +71,27 @@ func ExportMarkdown(i *Incident, p Policy, events []Event, now time.Time) string
 	if len(i.Notifications) == 0 {
 		line("None recorded.")
 	}
-	for _, n := range i.Notifications {
+	for k, n := range i.Notifications {
 		kind := "Initial"
 		if n.FollowUp {
 			kind = "Follow-up"
 		}
-		line("- %s notification to %s by %s, sent %s (recorded by %s)", kind, SanitizeLine(n.Customer), SanitizeLine(n.Channel), ts(n.SentAt), SanitizeLine(n.By))
+		to := ""
+		if n.To != "" {
+			to = " to " + SanitizeLine(n.To)
+		}
+		sum := ""
+		if n.SHA256 != "" {
+			sum = ", SHA-256 " + n.SHA256
+		}
+		line("- %s notification to %s by %s%s, sent %s (recorded by %s; notice %d%s)", kind, SanitizeLine(n.Customer), SanitizeLine(n.Channel), to, ts(n.SentAt), SanitizeLine(n.By), k+1, sum)
+		if len(n.Unknowns) > 0 {
+			line("  - left to follow: %s", strings.Join(n.Unknowns, ", "))
+		}
+	}
+	for _, o := range p.Owed(i) {
+		line("")
+		line("Follow-up %s (due %s).", o, ts(o.DueAt))
 	}
 	if len(i.Reports) > 0 || len(i.Updates) > 0 || i.Availability {
 		line("")
@@ -156,10 +171,22 @@ func Facts(i *Incident, loc *time.Location) []Fact {
 		{"Personal-data breach", string(i.Breach)},
 		{"Availability", availability},
 		{"Affected customers", orNone(strings.Join(i.Customers, ", "))},
+		{"Subject categories", orUnknown(strings.Join(i.SubjectCategories, ", "))},
 		{"Data categories", orUnknown(strings.Join(i.DataCategories, ", "))},
-		{"Data subjects", Describe(i.SubjectsApprox)},
-		{"Records", Describe(i.RecordsApprox)},
+		{"Data subjects", Describe(i.Subjects())},
+		{"Records", Describe(i.Records())},
+	}
+	if len(i.Customers) > 1 {
+		for _, c := range i.Customers {
+			f := i.Facts(c)
+			facts = append(facts, Fact{"  " + SanitizeLine(c), fmt.Sprintf("subjects %s · records %s", Describe(f.Subjects), Describe(f.Records))})
+		}
+	}
+	facts = append(facts, []Fact{
 		{"Likely consequences", orUnknown(i.Consequences)},
+		{"Measures proposed", orUnknown(strings.Join(i.MeasuresProposed, "; "))},
+		{"Mitigation", orUnknown(strings.Join(i.Mitigation, "; "))},
+		{"Point of contact", orDefault(strings.TrimSpace(i.ContactName+" "+i.ContactDetails), "the policy's")},
 		{"Detected", ts(i.DetectedAt)},
 		{"Aware (72 h clock)", ts(i.AwareAt)},
 		{"Acknowledged", ts(i.AcknowledgedAt)},
@@ -167,7 +194,7 @@ func Facts(i *Incident, loc *time.Location) []Fact {
 		{"Resolved", ts(i.ResolvedAt)},
 		{"Closed", ts(i.ClosedAt)},
 		{"Declared", ts(i.CreatedAt)},
-	}
+	}...)
 	for k := range facts {
 		facts[k].Value = SanitizeLine(facts[k].Value)
 	}
@@ -184,6 +211,13 @@ func orNone(s string) string {
 func orUnknown(s string) string {
 	if strings.TrimSpace(s) == "" {
 		return "unknown"
+	}
+	return s
+}
+
+func orDefault(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
 	}
 	return s
 }

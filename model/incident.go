@@ -20,10 +20,21 @@ type Incident struct {
 	Availability   bool
 	Customers      []string
 	DataCategories []string
+	// SubjectsApprox and RecordsApprox are the numbers given for the
+	// incident as a whole (no customers, or a scenario's overall figures);
+	// Subjects and Records derive the totals from the customers' own.
 	SubjectsApprox *int64 // nil: unknown
 	RecordsApprox  *int64 // nil: unknown
 	Consequences   string // likely consequences, for the notification
 	Commander      string // "" when none is assigned
+
+	SubjectCategories []string        // categories of data subjects, Art. 33(3)(a)
+	CustomerFacts     []CustomerFacts // each affected customer's own numbers and impact
+	MeasuresProposed  []string        // Art. 33(3)(d), besides the measures taken
+	Mitigation        []string        // measures to mitigate adverse effects, Art. 33(3)(d)
+	// ContactName and ContactDetails are this incident's point of contact;
+	// empty means the policy's (see PointOfContact).
+	ContactName, ContactDetails string
 
 	DetectedAt, AwareAt                               time.Time
 	AcknowledgedAt, ContainedAt, ResolvedAt, ClosedAt time.Time
@@ -73,7 +84,8 @@ func (i *Incident) HasCustomer(name string) (string, bool) {
 	return "", false
 }
 
-// Notification records a controller notification that was sent.
+// Notification records a controller notice that was sent. It never
+// changes once recorded.
 type Notification struct {
 	ID       int64
 	Customer string
@@ -81,6 +93,13 @@ type Notification struct {
 	SentAt   time.Time
 	FollowUp bool
 	By       string
+	To       string   // the recipient's address
+	SHA256   string   // of Text, hex
+	Unknowns []string // the fields still unknown when it was sent
+	// Facts are what the notice told the customer, to say what changed in
+	// the next one; not loaded for the board.
+	Facts NoticeFacts
+	Text  string // loaded only when asked for (store.Notice)
 }
 
 // StatusUpdate records a status update sent for an availability incident.
@@ -171,42 +190,6 @@ func CleanNames(field string, names []string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// BreachFacts are what is known of a breach; nil fields are left as they are.
-type BreachFacts struct {
-	Breach       *Breach
-	Subjects     *int64
-	Records      *int64
-	Categories   []string // added to the known categories
-	Customers    []string // added to the affected customers
-	Consequences *string
-}
-
-// Validate cleans the facts.
-func (f *BreachFacts) Validate() error {
-	var err error
-	if f.Subjects != nil && *f.Subjects < 0 || f.Records != nil && *f.Records < 0 {
-		return Errorf("approximate numbers of subjects and records cannot be negative")
-	}
-	if f.Categories, err = CleanNames("data category", f.Categories); err != nil {
-		return err
-	}
-	if f.Customers, err = CleanNames("customer", f.Customers); err != nil {
-		return err
-	}
-	if f.Consequences != nil {
-		c, err := CleanText("likely consequences", *f.Consequences, MultiLine, 1, MaxNote)
-		if err != nil {
-			return err
-		}
-		f.Consequences = &c
-	}
-	if f.Breach == nil && f.Subjects == nil && f.Records == nil && len(f.Categories) == 0 &&
-		len(f.Customers) == 0 && f.Consequences == nil {
-		return Errorf("nothing to change; give yes, no or unknown, or facts such as --subjects, --records, --category")
-	}
-	return nil
 }
 
 // Describe says an approximate number, or that it is unknown.

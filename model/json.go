@@ -26,6 +26,7 @@ type DeadlineJSON struct {
 	State       string  `json:"state"`
 	RemainingS  int64   `json:"remaining_s"`
 	Provisional bool    `json:"provisional"`
+	Customer    *string `json:"customer"` // per-customer deadlines (follow-up); null otherwise
 }
 
 // ItemJSON is a checklist item in JSON.
@@ -38,13 +39,32 @@ type ItemJSON struct {
 	At     *string `json:"at"`
 }
 
-// NotificationJSON is a recorded notification in JSON.
+// NotificationJSON is a recorded notice in JSON; n numbers the
+// incident's notices from 1 (sitrep notice REF N).
 type NotificationJSON struct {
-	Customer string  `json:"customer"`
-	Channel  string  `json:"channel"`
-	SentAt   *string `json:"sent_at"`
-	FollowUp bool    `json:"follow_up"`
-	By       string  `json:"by"`
+	N        int      `json:"n"`
+	Customer string   `json:"customer"`
+	Kind     string   `json:"kind"`
+	SentAt   *string  `json:"sent_at"`
+	Channel  string   `json:"channel"`
+	To       string   `json:"to"`
+	By       string   `json:"by"`
+	SHA256   string   `json:"sha256"`
+	Unknowns []string `json:"unknowns"`
+}
+
+// CustomerFactsJSON is one customer's own breach numbers and impact.
+type CustomerFactsJSON struct {
+	Customer       string `json:"customer"`
+	SubjectsApprox *int64 `json:"subjects_approx"`
+	RecordsApprox  *int64 `json:"records_approx"`
+	Impact         string `json:"impact"`
+}
+
+// ContactJSON is a point of contact.
+type ContactJSON struct {
+	Name    string `json:"name"`
+	Details string `json:"details"`
 }
 
 // UpdateJSON is a status update in JSON.
@@ -88,40 +108,47 @@ type ReviewJSON struct {
 // IncidentJSON is an incident in JSON. The list view leaves the detail
 // collections out (omitempty on nil slices).
 type IncidentJSON struct {
-	Ref            string             `json:"ref"`
-	ID             int64              `json:"id"`
-	Title          string             `json:"title"`
-	Summary        string             `json:"summary"`
-	Severity       string             `json:"severity"`
-	Status         string             `json:"status"`
-	Source         string             `json:"source"`
-	Breach         string             `json:"breach"`
-	Availability   bool               `json:"availability"`
-	Customers      []string           `json:"customers"`
-	DataCategories []string           `json:"data_categories"`
-	SubjectsApprox *int64             `json:"subjects_approx"`
-	RecordsApprox  *int64             `json:"records_approx"`
-	Consequences   string             `json:"consequences"`
-	Commander      *string            `json:"commander"`
-	NoIC           bool               `json:"no_ic"`
-	DetectedAt     *string            `json:"detected_at"`
-	AwareAt        *string            `json:"aware_at"`
-	AcknowledgedAt *string            `json:"acknowledged_at"`
-	ContainedAt    *string            `json:"contained_at"`
-	ResolvedAt     *string            `json:"resolved_at"`
-	ClosedAt       *string            `json:"closed_at"`
-	CreatedAt      *string            `json:"created_at"`
-	UpdatedAt      *string            `json:"updated_at"`
-	DeletedAt      *string            `json:"deleted_at"`
-	ChecklistDone  int                `json:"checklist_done"`
-	ChecklistNA    int                `json:"checklist_na"`
-	ChecklistTotal int                `json:"checklist_total"`
-	Deadlines      []DeadlineJSON     `json:"deadlines"`
-	Checklist      []ItemJSON         `json:"checklist,omitempty"`
-	Notifications  []NotificationJSON `json:"notifications,omitempty"`
-	StatusUpdates  []UpdateJSON       `json:"status_updates,omitempty"`
-	Reports        []ReportJSON       `json:"reports,omitempty"`
-	Review         *ReviewJSON        `json:"review,omitempty"`
+	Ref            string   `json:"ref"`
+	ID             int64    `json:"id"`
+	Title          string   `json:"title"`
+	Summary        string   `json:"summary"`
+	Severity       string   `json:"severity"`
+	Status         string   `json:"status"`
+	Source         string   `json:"source"`
+	Breach         string   `json:"breach"`
+	Availability   bool     `json:"availability"`
+	Customers      []string `json:"customers"`
+	DataCategories []string `json:"data_categories"`
+	SubjectsApprox *int64   `json:"subjects_approx"`
+	RecordsApprox  *int64   `json:"records_approx"`
+	Consequences   string   `json:"consequences"`
+	// The breach facts of Art. 33(3) beyond the first ones (SPEC §7).
+	SubjectCategories []string            `json:"subject_categories"`
+	CustomerFacts     []CustomerFactsJSON `json:"customer_facts"`
+	MeasuresProposed  []string            `json:"measures_proposed"`
+	Mitigation        []string            `json:"mitigation"`
+	Contact           *ContactJSON        `json:"contact"` // the incident's own; null: the policy's
+	Owed              []string            `json:"owed,omitempty"`
+	Commander         *string             `json:"commander"`
+	NoIC              bool                `json:"no_ic"`
+	DetectedAt        *string             `json:"detected_at"`
+	AwareAt           *string             `json:"aware_at"`
+	AcknowledgedAt    *string             `json:"acknowledged_at"`
+	ContainedAt       *string             `json:"contained_at"`
+	ResolvedAt        *string             `json:"resolved_at"`
+	ClosedAt          *string             `json:"closed_at"`
+	CreatedAt         *string             `json:"created_at"`
+	UpdatedAt         *string             `json:"updated_at"`
+	DeletedAt         *string             `json:"deleted_at"`
+	ChecklistDone     int                 `json:"checklist_done"`
+	ChecklistNA       int                 `json:"checklist_na"`
+	ChecklistTotal    int                 `json:"checklist_total"`
+	Deadlines         []DeadlineJSON      `json:"deadlines"`
+	Checklist         []ItemJSON          `json:"checklist,omitempty"`
+	Notifications     []NotificationJSON  `json:"notifications,omitempty"`
+	StatusUpdates     []UpdateJSON        `json:"status_updates,omitempty"`
+	Reports           []ReportJSON        `json:"reports,omitempty"`
+	Review            *ReviewJSON         `json:"review,omitempty"`
 }
 
 // ToJSON is the incident as JSON at time now; full includes the checklist,
@@ -132,8 +159,10 @@ func (i *Incident) ToJSON(p Policy, now time.Time, full bool) IncidentJSON {
 		Severity: string(i.Severity), Status: string(i.Status), Source: string(i.Source),
 		Breach: string(i.Breach), Availability: i.Availability,
 		Customers: nonNil(i.Customers), DataCategories: nonNil(i.DataCategories),
-		SubjectsApprox: i.SubjectsApprox, RecordsApprox: i.RecordsApprox,
+		SubjectsApprox: i.Subjects(), RecordsApprox: i.Records(),
 		Consequences: i.Consequences, NoIC: i.NoIC(),
+		SubjectCategories: nonNil(i.SubjectCategories), CustomerFacts: []CustomerFactsJSON{},
+		MeasuresProposed: nonNil(i.MeasuresProposed), Mitigation: nonNil(i.Mitigation),
 		DetectedAt: JSONTime(i.DetectedAt), AwareAt: JSONTime(i.AwareAt),
 		AcknowledgedAt: JSONTime(i.AcknowledgedAt), ContainedAt: JSONTime(i.ContainedAt),
 		ResolvedAt: JSONTime(i.ResolvedAt), ClosedAt: JSONTime(i.ClosedAt),
@@ -145,11 +174,23 @@ func (i *Incident) ToJSON(p Policy, now time.Time, full bool) IncidentJSON {
 		c := i.Commander
 		j.Commander = &c
 	}
+	if i.ContactName != "" || i.ContactDetails != "" {
+		j.Contact = &ContactJSON{Name: i.ContactName, Details: i.ContactDetails}
+	}
+	for _, c := range i.Customers {
+		f := i.Facts(c)
+		j.CustomerFacts = append(j.CustomerFacts, CustomerFactsJSON{Customer: c, SubjectsApprox: f.Subjects, RecordsApprox: f.Records, Impact: f.Impact})
+	}
 	for _, d := range p.Deadlines(i, now) {
-		j.Deadlines = append(j.Deadlines, DeadlineJSON{
+		dj := DeadlineJSON{
 			Kind: d.Kind, Label: d.Label, DueAt: JSONTime(d.DueAt), MetAt: JSONTime(d.MetAt),
 			State: string(d.State), RemainingS: int64(d.Remaining / time.Second), Provisional: d.Provisional,
-		})
+		}
+		if d.Customer != "" {
+			c := d.Customer
+			dj.Customer = &c
+		}
+		j.Deadlines = append(j.Deadlines, dj)
 	}
 	if !full {
 		return j
@@ -159,8 +200,12 @@ func (i *Incident) ToJSON(p Policy, now time.Time, full bool) IncidentJSON {
 		j.Checklist = append(j.Checklist, ItemJSON{Key: it.Key, Item: it.Item, State: string(it.State), Reason: it.Reason, By: it.By, At: JSONTime(it.At)})
 	}
 	j.Notifications = []NotificationJSON{}
-	for _, n := range i.Notifications {
-		j.Notifications = append(j.Notifications, NotificationJSON{Customer: n.Customer, Channel: n.Channel, SentAt: JSONTime(n.SentAt), FollowUp: n.FollowUp, By: n.By})
+	for k, n := range i.Notifications {
+		j.Notifications = append(j.Notifications, NotificationJSON{N: k + 1, Customer: n.Customer, Kind: n.Kind(), SentAt: JSONTime(n.SentAt),
+			Channel: n.Channel, To: n.To, By: n.By, SHA256: n.SHA256, Unknowns: nonNil(n.Unknowns)})
+	}
+	for _, o := range p.Owed(i) {
+		j.Owed = append(j.Owed, o.String())
 	}
 	j.StatusUpdates = []UpdateJSON{}
 	for _, u := range i.Updates {

@@ -447,7 +447,7 @@ func FuzzParsePolicy(f *testing.F) {
 	f.Add(def.JSON())
 	p := DefaultPolicy()
 	p.Clocks = append(p.Clocks, RegulationSets()["nis2"]...)
-	p.Contact = "Jane Doe\nsecurity@example.com"
+	p.ContactDetails = "Jane Doe\nsecurity@example.com"
 	p.BusinessHours.Holidays = []string{"2026-12-26", "2026-12-25", "2026-12-25"}
 	f.Add(p.JSON())
 	for _, s := range []string{

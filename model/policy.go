@@ -13,12 +13,16 @@ import (
 // contact for notifications and the checklist template. It is stored in
 // the database so every process on a file agrees on it.
 type Policy struct {
-	BusinessHours BusinessHours   `json:"business_hours"`
-	AckInside     Minutes         `json:"ack_inside_minutes"`
-	AckOutside    Minutes         `json:"ack_outside_minutes"`
-	ReviewDays    int             `json:"review_days"`
-	Clocks        []RegClock      `json:"clocks"`
-	Contact       string          `json:"contact"`
+	BusinessHours  BusinessHours `json:"business_hours"`
+	AckInside      Minutes       `json:"ack_inside_minutes"`
+	AckOutside     Minutes       `json:"ack_outside_minutes"`
+	ReviewDays     int           `json:"review_days"`
+	Clocks         []RegClock    `json:"clocks"`
+	ContactName    string        `json:"contact_name"`
+	ContactDetails string        `json:"contact_details"`
+	// FollowUpHours is how long after a notice that listed unknowns the
+	// follow-up to that customer is due (Art. 33(4): without undue delay).
+	FollowUpHours int             `json:"follow_up_hours"`
 	Checklist     []ChecklistTmpl `json:"checklist"`
 	loc           *time.Location
 }
@@ -30,6 +34,8 @@ const (
 	MaxReviewDays  = 3650
 	MaxClockHours  = 10 * 365 * 24
 	MaxClockMonths = 120
+	// DefaultFollowUpHours is the follow-up interval unless the policy says.
+	DefaultFollowUpHours = 48
 )
 
 // Minutes is a duration configured in whole minutes.
@@ -110,7 +116,7 @@ func DefaultPolicy() Policy {
 			Open:     "09:00", Close: "17:00",
 			Holidays: []string{},
 		},
-		AckInside: 60, AckOutside: 240, ReviewDays: 14,
+		AckInside: 60, AckOutside: 240, ReviewDays: 14, FollowUpHours: DefaultFollowUpHours,
 		Clocks:    []RegClock{gdprClock},
 		Checklist: DefaultChecklist(),
 	}
@@ -214,8 +220,14 @@ func (p *Policy) Validate() error {
 		}
 		kinds[c.Kind] = true
 	}
-	if !kinds[KindNotify] {
-		return Errorf("the GDPR Art. 33 notify clock is built in and cannot be removed")
+	if err := checkGDPRClock(p.Clocks); err != nil {
+		return err
+	}
+	if p.FollowUpHours == 0 {
+		p.FollowUpHours = DefaultFollowUpHours
+	}
+	if p.FollowUpHours < 0 || p.FollowUpHours > MaxClockHours {
+		return Errorf("follow_up_hours %d is out of range; give a positive number of hours up to %d", p.FollowUpHours, MaxClockHours)
 	}
 	if len(p.Checklist) == 0 {
 		p.Checklist = DefaultChecklist()
@@ -233,8 +245,34 @@ func (p *Policy) Validate() error {
 			return err
 		}
 	}
-	if _, err := CleanText("contact", p.Contact, MultiLine, 0, MaxSummary); err != nil {
+	if _, err := CleanText("contact name", p.ContactName, SingleLine, 0, MaxName); err != nil {
 		return err
+	}
+	if _, err := CleanText("contact details", p.ContactDetails, MultiLine, 0, MaxSummary); err != nil {
+		return err
+	}
+	return nil
+}
+
+// checkGDPRClock refuses a policy that weakens the GDPR Art. 33 clock: the
+// 72 hours from awareness for every breach (yes or unknown) of any
+// severity are set by law, not by configuration. Its label may change;
+// other regulators' clocks add to it.
+func checkGDPRClock(clocks []RegClock) error {
+	c, ok := Policy{Clocks: clocks}.Clock(KindNotify)
+	if !ok {
+		return Errorf("the GDPR Art. 33 notify clock is fixed by law and cannot be removed; keep its clock in the policy")
+	}
+	law := gdprClock
+	switch {
+	case c.Applies != law.Applies:
+		return Errorf("the GDPR Art. 33 notify clock applies to every breach (yes or unknown) of any severity, by law; it cannot apply to %q", c.Applies)
+	case c.From != law.From:
+		return Errorf("the GDPR Art. 33 notify clock runs from awareness, by law; it cannot run from %q", c.From)
+	case c.Hours != law.Hours || c.Months != 0:
+		return Errorf("the GDPR Art. 33 notify clock is 72 hours from awareness, by law; it cannot be set to %s", c.span())
+	case c.MetBy != law.MetBy:
+		return Errorf("the GDPR Art. 33 notify clock is met by notifying every affected controller; it cannot be met by %q", c.MetBy)
 	}
 	return nil
 }
@@ -338,9 +376,11 @@ func (p Policy) Summary() string {
 		fmt.Fprintf(&b, "Clock %s: %s, %s after %s, applies to %s, met by %s\n", c.Kind, c.Label, c.span(), c.From, c.Applies, c.MetBy)
 	}
 	fmt.Fprintf(&b, "Post-incident review for P0/P1 within %d days of resolution\n", p.ReviewDays)
-	contact := p.Contact
-	if contact == "" {
-		contact = "not set (policy set --contact)"
+	fmt.Fprintf(&b, "Follow-up notices due %d h after a notice that listed unknowns\n", p.FollowUpHours)
+	contact := "not set (policy set --contact-name N --contact-details D)"
+	if p.ContactName != "" || p.ContactDetails != "" {
+		contact = strings.TrimSpace(SanitizeLine(p.ContactName) + ", " + SanitizeLine(p.ContactDetails))
+		contact = strings.Trim(contact, ", ")
 	}
 	fmt.Fprintf(&b, "Point of contact: %s\n", contact)
 	fmt.Fprintf(&b, "Checklist template: %d items\n", len(p.Checklist))

@@ -154,8 +154,8 @@ func TestValidateRefuses(t *testing.T) {
 		}},
 		{"checklist item empty", func(p *Policy) { p.Checklist = []ChecklistTmpl{{Key: "a", Item: "  "}} }},
 		{"checklist item with escape", func(p *Policy) { p.Checklist = []ChecklistTmpl{{Key: "a", Item: "x\x1b[2J"}} }},
-		{"contact with escape", func(p *Policy) { p.Contact = "dpo@example.com\x1b]52;c;aGk=\x07" }},
-		{"contact too long", func(p *Policy) { p.Contact = strings.Repeat("x", MaxSummary+1) }},
+		{"contact with escape", func(p *Policy) { p.ContactDetails = "dpo@example.com\x1b]52;c;aGk=\x07" }},
+		{"contact too long", func(p *Policy) { p.ContactDetails = strings.Repeat("x", MaxSummary+1) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,7 +213,7 @@ func TestValidateAccepts(t *testing.T) {
 		{"clock from met:notify", func(p *Policy) {
 			p.Clocks = append(p.Clocks, RegClock{Kind: "after-notify", Label: "x", Applies: AppliesBreach, From: "met:notify", Months: 1, Hours: 12, MetBy: MetByReport})
 		}, nil},
-		{"contact multi-line", func(p *Policy) { p.Contact = "DPO\ndpo@example.com" }, nil},
+		{"contact multi-line", func(p *Policy) { p.ContactDetails = "DPO\ndpo@example.com" }, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -286,7 +286,7 @@ func TestParsePolicy(t *testing.T) {
 		q := DefaultPolicy()
 		q.BusinessHours.Holidays = []string{"2026-12-25"}
 		q.Clocks = append(q.Clocks, RegulationSets()["nis2"]...)
-		q.Contact = "DPO <dpo@example.com>"
+		q.ContactDetails = "DPO <dpo@example.com>"
 		q = mustValidate(t, q)
 		p, err := ParsePolicy(q.JSON())
 		if err != nil {

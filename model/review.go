@@ -70,6 +70,9 @@ func (r Review) Missing() []string {
 type ReviewEdit struct {
 	RootCause, Worked, NotWorked, Impact *string
 	Complete                             bool
+	// Customer makes Impact that customer's own impact, the one its
+	// portion of the review shows (export --for).
+	Customer string
 }
 
 // Validate cleans the sections.

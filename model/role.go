@@ -56,6 +56,8 @@ const (
 	ActSeverity     Action = "severity"
 	ActAware        Action = "aware"
 	ActBreach       Action = "breach"
+	ActContact      Action = "contact"
+	ActSharePIR     Action = "pir_shared"
 	ActNotify       Action = "notify"
 	ActStatusUpdate Action = "update"
 	ActReport       Action = "report"
@@ -90,6 +92,8 @@ var actionInfo = map[Action]struct {
 	ActSeverity:     {Admin, "change severity"},
 	ActAware:        {Admin, "move the awareness time"},
 	ActBreach:       {Admin, "change breach facts"},
+	ActContact:      {Admin, "set the point of contact"},
+	ActSharePIR:     {Member, "share the post-incident review with a customer"},
 	ActNotify:       {Admin, "record notifications sent"},
 	ActStatusUpdate: {Admin, "record status updates sent"},
 	ActReport:       {Admin, "record regulatory reports"},

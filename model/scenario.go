@@ -395,7 +395,8 @@ func (p *scenarioParser) fact(node *yaml.Node) (int, *BreachFacts, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	fact := &BreachFacts{}
+	// A scenario states the incident's numbers, not one customer's.
+	fact := &BreachFacts{Overall: true}
 	if f, ok := fs["breach"]; ok {
 		b, err := yBreach(f.val)
 		if err != nil {

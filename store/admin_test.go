@@ -138,7 +138,7 @@ func TestSetPolicy(t *testing.T) {
 	}
 	p := must(st.SetPolicy(ctx, owner, func(p *model.Policy) (string, error) {
 		p.Clocks = append(p.Clocks, model.RegulationSets()["nis2"]...)
-		p.Contact = "dpo@example.com"
+		p.ContactDetails = "dpo@example.com"
 		return "nis2 enabled; contact", nil
 	}))(t)
 	if _, ok := p.Clock("nis2-final"); !ok {
@@ -151,8 +151,8 @@ func TestSetPolicy(t *testing.T) {
 	if last := lastEvent(t, st); last.Action != model.EvPolicy || last.Data["changes"] != "nis2 enabled; contact" || last.Target != "policy" {
 		t.Errorf("policy event %+v", last)
 	}
-	if b := must(st.LoadBoard(ctx))(t); b.Policy.Contact != "dpo@example.com" {
-		t.Errorf("board policy contact %q", b.Policy.Contact)
+	if b := must(st.LoadBoard(ctx))(t); b.Policy.ContactDetails != "dpo@example.com" {
+		t.Errorf("board policy contact %q", b.Policy.ContactDetails)
 	}
 	// The policy is shared through the file: another handle sees it.
 	other, err := store.Open(ctx, st.Path())
@@ -160,8 +160,8 @@ func TestSetPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	if q := must(other.Policy(ctx))(t); q.Contact != "dpo@example.com" {
-		t.Errorf("another handle reads contact %q", q.Contact)
+	if q := must(other.Policy(ctx))(t); q.ContactDetails != "dpo@example.com" {
+		t.Errorf("another handle reads contact %q", q.ContactDetails)
 	}
 	// New incidents take the policy's checklist template.
 	must(st.SetPolicy(ctx, owner, func(p *model.Policy) (string, error) {

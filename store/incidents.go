@@ -204,9 +204,6 @@ func (s *Store) SetBreach(ctx context.Context, actor model.Actor, id int64, f mo
 }
 
 func (w *wtx) setBreach(id int64, f model.BreachFacts) (model.Event, error) {
-	if err := f.Validate(); err != nil {
-		return model.Event{}, err
-	}
 	inc, err := w.loadOpen(id, "breach facts")
 	if err != nil {
 		return model.Event{}, err
@@ -215,74 +212,32 @@ func (w *wtx) setBreach(id int64, f model.BreachFacts) (model.Event, error) {
 	if err != nil {
 		return model.Event{}, err
 	}
-	before, _ := model.Find(pol.Deadlines(inc, w.now), model.KindNotify)
-	var changes []string
-	data := map[string]string{}
-	if f.Breach != nil && *f.Breach != inc.Breach {
-		changes = append(changes, fmt.Sprintf("breach %s (was %s)", *f.Breach, inc.Breach))
-		data["breach"], data["breach_was"] = string(*f.Breach), string(inc.Breach)
-		inc.Breach = *f.Breach
-	}
-	if f.Subjects != nil && (inc.SubjectsApprox == nil || *inc.SubjectsApprox != *f.Subjects) {
-		changes = append(changes, fmt.Sprintf("approx. %d data subjects", *f.Subjects))
-		data["subjects_approx"] = strconv.FormatInt(*f.Subjects, 10)
-		inc.SubjectsApprox = f.Subjects
-	}
-	if f.Records != nil && (inc.RecordsApprox == nil || *inc.RecordsApprox != *f.Records) {
-		changes = append(changes, fmt.Sprintf("approx. %d records", *f.Records))
-		data["records_approx"] = strconv.FormatInt(*f.Records, 10)
-		inc.RecordsApprox = f.Records
-	}
-	if added := addNames(&inc.DataCategories, f.Categories); len(added) > 0 {
-		changes = append(changes, "categories "+strings.Join(added, ", "))
-		data["categories_added"] = strings.Join(added, ", ")
-	}
-	addedCustomers := addNames(&inc.Customers, f.Customers)
-	if len(addedCustomers) > 0 {
-		changes = append(changes, "customers "+strings.Join(addedCustomers, ", "))
-		data["customers_added"] = strings.Join(addedCustomers, ", ")
-	}
-	if f.Consequences != nil && *f.Consequences != inc.Consequences {
-		changes = append(changes, "likely consequences")
-		data["consequences"] = *f.Consequences
-		inc.Consequences = *f.Consequences
-	}
-	if len(changes) == 0 {
-		return model.Event{}, model.Errorf("%s already records these breach facts; nothing changed", inc.Ref())
-	}
-	after, _ := model.Find(pol.Deadlines(inc, w.now), model.KindNotify)
-	switch {
-	case before.State != model.NA && after.State == model.NA:
-		changes = append(changes, "the notify deadline no longer applies (n/a)")
-		data["notify"] = "n/a"
-	case before.State == model.NA && after.State != model.NA:
-		changes = append(changes, "the notify deadline applies again, due "+fmtTime(after.DueAt))
-		data["notify"] = "due " + fmtTime(after.DueAt)
+	data, err := model.ApplyBreach(inc, f, pol, w.now)
+	if err != nil {
+		return model.Event{}, err
 	}
 	if err := w.save(inc); err != nil {
 		return model.Event{}, err
 	}
-	data["changes"] = strings.Join(changes, "; ")
 	return w.event(inc, string(model.ActBreach), data), nil
 }
 
-// addNames appends the names not yet in list (ignoring case) and returns them.
-func addNames(list *[]string, names []string) []string {
-	var added []string
-	for _, n := range names {
-		dup := false
-		for _, o := range *list {
-			if strings.EqualFold(o, n) {
-				dup = true
-				break
-			}
+// SetContact sets an incident's own point of contact for notices.
+func (s *Store) SetContact(ctx context.Context, actor model.Actor, id int64, name, details string) (model.Event, error) {
+	return s.write(ctx, actor, model.ActContact, func(w *wtx) (model.Event, error) {
+		inc, err := w.load(id)
+		if err != nil {
+			return model.Event{}, err
 		}
-		if !dup {
-			*list = append(*list, n)
-			added = append(added, n)
+		data, err := model.ApplyContact(inc, name, details)
+		if err != nil {
+			return model.Event{}, err
 		}
-	}
-	return added
+		if err := w.save(inc); err != nil {
+			return model.Event{}, err
+		}
+		return w.event(inc, string(model.ActContact), data), nil
+	})
 }
 
 // SetAware moves the awareness timestamp, which moves the regulatory clocks.
@@ -401,72 +356,69 @@ func (w *wtx) note(id int64, text string) (model.Event, error) {
 	return w.event(inc, string(model.ActNote), map[string]string{"text": text}), nil
 }
 
-// NotifyInput records a controller notification that was sent.
-type NotifyInput struct {
-	Customer string
-	Channel  string    // default email
-	SentAt   time.Time // default now
-	FollowUp bool
-}
+// NotifyInput records a controller notice that was sent.
+type NotifyInput = model.NoticeInput
 
-// Notify records a controller notification sent to one customer.
+// Notify records a controller notice sent to one customer, with its exact
+// text, in one transaction with its event. The notice never changes after.
 func (s *Store) Notify(ctx context.Context, actor model.Actor, id int64, in NotifyInput) (model.Event, error) {
 	return s.write(ctx, actor, model.ActNotify, func(w *wtx) (model.Event, error) {
-		customer, err := model.CleanText("customer name", in.Customer, model.SingleLine, 1, model.MaxName)
-		if err != nil {
-			return model.Event{}, err
-		}
-		if in.Channel == "" {
-			in.Channel = "email"
-		}
-		channel, err := model.CleanText("channel", in.Channel, model.SingleLine, 1, model.MaxChannel)
-		if err != nil {
-			return model.Event{}, err
-		}
-		sent := in.SentAt.UTC().Truncate(time.Second)
-		if in.SentAt.IsZero() {
-			sent = w.now
-		}
-		if sent.After(w.now) {
-			return model.Event{}, model.Errorf("the notification cannot have been sent in the future (%s)", fmtTime(sent))
-		}
 		inc, err := w.load(id)
 		if err != nil {
 			return model.Event{}, err
 		}
-		if len(inc.Customers) > 0 {
-			name, ok := inc.HasCustomer(customer)
-			if !ok {
-				return model.Event{}, model.Errorf("%s is not an affected customer of %s (%s); add it with sitrep breach %s --customer %q",
-					customer, inc.Ref(), strings.Join(inc.Customers, ", "), inc.Ref(), customer)
-			}
-			customer = name
+		pol, err := w.policy()
+		if err != nil {
+			return model.Event{}, err
 		}
-		if sent.Before(inc.DetectedAt) {
-			return model.Event{}, model.Errorf("the notification time %s is before %s was detected", fmtTime(sent), inc.Ref())
+		n, data, err := model.PlanNotice(inc, pol, in, w.actor.Name, w.now)
+		if err != nil {
+			return model.Event{}, err
 		}
-		initial := false
-		for _, n := range inc.Notifications {
-			if strings.EqualFold(n.Customer, customer) && !n.FollowUp {
-				initial = true
-			}
+		unknowns, err := json.Marshal(nonNil(n.Unknowns))
+		if err != nil {
+			return model.Event{}, err
 		}
-		switch {
-		case in.FollowUp && !initial:
-			return model.Event{}, model.Errorf("%s has not had an initial notification for %s yet; record that first, without --follow-up", customer, inc.Ref())
-		case !in.FollowUp && initial:
-			return model.Event{}, model.Errorf("the initial notification of %s for %s is already recorded; record further ones with --follow-up", customer, inc.Ref())
+		facts, err := json.Marshal(n.Facts)
+		if err != nil {
+			return model.Event{}, err
 		}
-		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO notifications (incident_id, customer, channel, sent_at, follow_up, by) VALUES (?, ?, ?, ?, ?, ?)",
-			id, customer, channel, sent.Unix(), in.FollowUp, w.actor.Name); err != nil {
+		res, err := w.tx.ExecContext(w.ctx, `INSERT INTO notifications (incident_id, customer, channel, sent_at, follow_up, by,
+			text, sha256, recipient, unknowns, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, n.Customer, n.Channel, n.SentAt.Unix(), n.FollowUp, n.By, n.Text, n.SHA256, n.To, string(unknowns), string(facts))
+		if err != nil {
+			return model.Event{}, fmt.Errorf("record notification: %w", err)
+		}
+		nid, err := res.LastInsertId()
+		if err != nil {
 			return model.Event{}, fmt.Errorf("record notification: %w", err)
 		}
 		if err := w.save(inc); err != nil {
 			return model.Event{}, err
 		}
-		return w.event(inc, string(model.ActNotify), map[string]string{"customer": customer, "channel": channel,
-			"sent_at": fmtTime(sent), "follow_up": strconv.FormatBool(in.FollowUp)}), nil
+		data["n"] = strconv.Itoa(len(inc.Notifications) + 1)
+		data["id"] = strconv.FormatInt(nid, 10)
+		return w.event(inc, string(model.ActNotify), data), nil
 	})
+}
+
+// Notice is the incident's n-th notice (from 1) with its exact text.
+func (s *Store) Notice(ctx context.Context, id int64, n int) (model.Notification, error) {
+	inc, err := s.Incident(ctx, id)
+	if err != nil {
+		return model.Notification{}, err
+	}
+	if n < 1 || n > len(inc.Notifications) {
+		if len(inc.Notifications) == 0 {
+			return model.Notification{}, model.Errorf("%s has no notices recorded yet", inc.Ref())
+		}
+		return model.Notification{}, model.Errorf("%s has notices 1 to %d; there is no notice %d", inc.Ref(), len(inc.Notifications), n)
+	}
+	no := inc.Notifications[n-1]
+	if err := s.r.QueryRowContext(ctx, "SELECT text FROM notifications WHERE id = ?", no.ID).Scan(&no.Text); err != nil {
+		return model.Notification{}, fmt.Errorf("read notice %d of %s: %w", n, inc.Ref(), err)
+	}
+	return no, nil
 }
 
 // StatusUpdate records a status update sent on the status channel.

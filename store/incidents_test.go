@@ -2,6 +2,9 @@ package store_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
 	"errors"
 	"slices"
 	"strings"
@@ -306,8 +309,13 @@ func TestNotify(t *testing.T) {
 		!strings.Contains(err.Error(), "initial") {
 		t.Errorf("follow-up first: %v", err)
 	}
+	if err := e(st.Notify(ctx, admin, inc.ID, store.NotifyInput{Customer: "Acme"})); userError(t, err) == nil ||
+		!strings.Contains(err.Error(), "no point of contact") {
+		t.Errorf("without a contact: %v", err)
+	}
+	must(st.SetContact(ctx, admin, inc.ID, "Jane Doe", "dpo@example.com"))(t)
 	clk.Advance(time.Hour)
-	ev := must(st.Notify(ctx, admin, inc.ID, store.NotifyInput{Customer: "acme", Channel: "phone"}))(t)
+	ev := must(st.Notify(ctx, admin, inc.ID, store.NotifyInput{Customer: "acme", Channel: "phone", To: "dpo@acme.example"}))(t)
 	if ev.Data["customer"] != "Acme" || ev.Data["channel"] != "phone" || ev.Data["follow_up"] != "false" {
 		t.Errorf("notify data %v; want the customer as recorded", ev.Data)
 	}
@@ -331,8 +339,30 @@ func TestNotify(t *testing.T) {
 		t.Errorf("notifications %+v", got.Notifications)
 	}
 
+	// The notice is kept exactly, and never changes.
+	first := must(st.Notice(ctx, inc.ID, 1))(t)
+	sum := sha256.Sum256([]byte(first.Text))
+	if first.Customer != "Acme" || first.To != "dpo@acme.example" || first.SHA256 != hex.EncodeToString(sum[:]) ||
+		!strings.Contains(first.Text, "**To:** Acme\n") || strings.Contains(first.Text, "Globex") {
+		t.Errorf("notice 1: %+v", first)
+	}
+	if _, err := st.Notice(ctx, inc.ID, 4); err == nil {
+		t.Error("notice 4 of 3 found")
+	}
+	db, err := sql.Open("sqlite", st.Path()+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{"UPDATE notifications SET text = 'forged'", "DELETE FROM notifications"} {
+		if _, err := db.Exec(q); err == nil || !strings.Contains(err.Error(), "never changes") {
+			t.Errorf("%s: %v; want refused", q, err)
+		}
+	}
+
 	// With no customers listed, one notification to anyone meets it.
 	anon := declare(t, st, model.Declaration{Breach: model.BreachYes})
+	must(st.SetContact(ctx, admin, anon.ID, "Jane Doe", "dpo@example.com"))(t)
 	must(st.Notify(ctx, admin, anon.ID, store.NotifyInput{Customer: "Supervisory authority"}))(t)
 	if d, _ := model.Find(pol.Deadlines(mustIncident(t, st, anon.ID), clk.Now()), model.KindNotify); d.State != model.Met {
 		t.Errorf("notify %s after notifying someone with no customers listed", d.State)
@@ -366,7 +396,7 @@ func TestBreachAndAwareness(t *testing.T) {
 		t.Errorf("breach yes event data %v", ev.Data)
 	}
 	got = mustIncident(t, st, inc.ID)
-	if got.Breach != model.BreachYes || *got.RecordsApprox != 5000 || got.SubjectsApprox != nil ||
+	if got.Breach != model.BreachYes || *got.Records() != 5000 || *got.Facts("Acme").Records != 5000 || got.Subjects() != nil ||
 		!slices.Equal(got.Customers, []string{"Acme"}) || !slices.Equal(got.DataCategories, []string{"email addresses"}) ||
 		got.Consequences != "phishing" {
 		t.Errorf("breach facts %+v", got)
@@ -507,6 +537,7 @@ func TestLoadBoard(t *testing.T) {
 	b := declare(t, st, model.Declaration{Severity: model.P3})
 	c := declare(t, st, model.Declaration{Severity: model.P3})
 	must(st.Check(ctx, member, a.ID, model.CheckChange{Key: "scope"}))(t)
+	must(st.SetContact(ctx, admin, a.ID, "Jane Doe", "dpo@example.com"))(t)
 	must(st.Notify(ctx, admin, a.ID, store.NotifyInput{Customer: "Acme"}))(t)
 	must(st.Transition(ctx, admin, c.ID, model.Closed))(t)
 	board := must(st.LoadBoard(ctx))(t)

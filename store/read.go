@@ -37,7 +37,8 @@ const incidentCols = `id, title, summary, severity, status, source, breach, avai
 	checklist_done, checklist_na, checklist_total, data_categories,
 	subjects_approx, records_approx, consequences, commander, detected_at, aware_at, acknowledged_at,
 	contained_at, resolved_at, closed_at, review_root_cause, review_worked, review_not_worked, review_impact,
-	review_completed_at, review_completed_by, created_at, updated_at, deleted_at, version`
+	review_completed_at, review_completed_by, created_at, updated_at, deleted_at, version,
+	subject_categories, measures_proposed, mitigation, contact_name, contact_details`
 
 // boardCols are what the board shows and its deadlines need, and no more:
 // the driver's cost is per column fetched, and the board is loaded after
@@ -86,6 +87,7 @@ func scanIncident(sc interface{ Scan(...any) error }) (*model.Incident, error) {
 	var (
 		i                                   model.Incident
 		cats, customers                     string
+		subjCats, proposed, mitigation      string
 		subj, recs                          sql.NullInt64
 		commander                           sql.NullString
 		det, aware, ack, cont, res, clo, rc sql.NullInt64
@@ -96,9 +98,19 @@ func scanIncident(sc interface{ Scan(...any) error }) (*model.Incident, error) {
 		&i.Progress.Done, &i.Progress.NA, &i.Progress.Total, &cats,
 		&subj, &recs, &i.Consequences, &commander, &det, &aware, &ack, &cont, &res, &clo,
 		&i.Review.RootCause, &i.Review.Worked, &i.Review.NotWorked, &i.Review.Impact, &rc, &i.Review.CompletedBy,
-		&created, &updated, &deleted, &i.Version)
+		&created, &updated, &deleted, &i.Version,
+		&subjCats, &proposed, &mitigation, &i.ContactName, &i.ContactDetails)
 	if err != nil {
 		return nil, err
+	}
+	for _, l := range []struct {
+		what string
+		src  string
+		dst  *[]string
+	}{{"subject categories", subjCats, &i.SubjectCategories}, {"proposed measures", proposed, &i.MeasuresProposed}, {"mitigation", mitigation, &i.Mitigation}} {
+		if err := json.Unmarshal([]byte(l.src), l.dst); err != nil {
+			return nil, fmt.Errorf("%s of %s: %w", l.what, i.Ref(), err)
+		}
 	}
 	i.Severity, i.Status, i.Source, i.Breach = model.Severity(sev), model.Status(status), model.Source(source), model.Breach(breach)
 	if err := json.Unmarshal([]byte(cats), &i.DataCategories); err != nil {
@@ -168,15 +180,24 @@ func loadIncidents(ctx context.Context, q querier, mode loadMode, where string, 
 		scan        func(rows *sql.Rows) error
 	}
 	loaders := []loader{
-		{"notifications", "SELECT incident_id, id, customer, channel, sent_at, follow_up, by FROM notifications WHERE incident_id IN " + sub + " ORDER BY incident_id, sent_at, id",
+		{"notifications", "SELECT incident_id, id, customer, channel, sent_at, follow_up, by, sha256, recipient, unknowns, facts FROM notifications WHERE incident_id IN " + sub + " ORDER BY incident_id, id",
 			func(rows *sql.Rows) error {
 				var id int64
 				var n model.Notification
 				var sent sql.NullInt64
-				if err := rows.Scan(&id, &n.ID, &n.Customer, &n.Channel, &sent, &n.FollowUp, &n.By); err != nil {
+				var unknowns, facts string
+				if err := rows.Scan(&id, &n.ID, &n.Customer, &n.Channel, &sent, &n.FollowUp, &n.By, &n.SHA256, &n.To, &unknowns, &facts); err != nil {
 					return err
 				}
 				n.SentAt = fromUnix(sent)
+				if err := json.Unmarshal([]byte(unknowns), &n.Unknowns); err != nil {
+					return fmt.Errorf("unknowns of notice %d: %w", n.ID, err)
+				}
+				if mode != loadBoard {
+					if err := json.Unmarshal([]byte(facts), &n.Facts); err != nil {
+						return fmt.Errorf("facts of notice %d: %w", n.ID, err)
+					}
+				}
 				if inc := byID[id]; inc != nil {
 					inc.Notifications = append(inc.Notifications, n)
 				}
@@ -196,6 +217,27 @@ func loadIncidents(ctx context.Context, q querier, mode loadMode, where string, 
 				}
 				return nil
 			}},
+	}
+	if mode != loadBoard {
+		loaders = append(loaders, loader{"customer facts", "SELECT incident_id, customer, subjects_approx, records_approx, impact FROM customer_facts WHERE incident_id IN " + sub + " ORDER BY incident_id, rowid",
+			func(rows *sql.Rows) error {
+				var id int64
+				var f model.CustomerFacts
+				var subj, recs sql.NullInt64
+				if err := rows.Scan(&id, &f.Customer, &subj, &recs, &f.Impact); err != nil {
+					return err
+				}
+				if subj.Valid {
+					f.Subjects = &subj.Int64
+				}
+				if recs.Valid {
+					f.Records = &recs.Int64
+				}
+				if inc := byID[id]; inc != nil {
+					inc.CustomerFacts = append(inc.CustomerFacts, f)
+				}
+				return nil
+			}})
 	}
 	if mode == loadFull {
 		loaders = append(loaders,

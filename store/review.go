@@ -24,6 +24,19 @@ func (s *Store) WriteReview(ctx context.Context, actor model.Actor, id int64, e 
 		if err != nil {
 			return model.Event{}, err
 		}
+		if e.Customer != "" {
+			if e.Impact == nil || e.RootCause != nil || e.Worked != nil || e.NotWorked != nil || e.Complete {
+				return model.Event{}, model.Errorf("--customer names whose impact --impact is; give --impact alone with it")
+			}
+			data, err := model.ApplyCustomerImpact(inc, e.Customer, *e.Impact)
+			if err != nil {
+				return model.Event{}, err
+			}
+			if err := w.save(inc); err != nil {
+				return model.Event{}, err
+			}
+			return w.event(inc, string(model.ActReviewWrite), data), nil
+		}
 		var sections []string
 		data := map[string]string{}
 		for _, f := range []struct {
@@ -132,4 +145,51 @@ func (s *Store) ActionDone(ctx context.Context, actor model.Actor, id int64, n i
 		}
 		return w.event(inc, "action_done", map[string]string{"n": strconv.Itoa(n), "title": item.Title}), nil
 	})
+}
+
+// SharePIR records that an affected customer was given its portion of the
+// post-incident review, and returns that portion. The names of users and
+// of everyone who acted on the incident are kept out of it.
+func (s *Store) SharePIR(ctx context.Context, actor model.Actor, id int64, customer string) (string, model.Event, error) {
+	var text string
+	ev, err := s.write(ctx, actor, model.ActSharePIR, func(w *wtx) (model.Event, error) {
+		inc, err := w.load(id)
+		if err != nil {
+			return model.Event{}, err
+		}
+		pol, err := w.policy()
+		if err != nil {
+			return model.Event{}, err
+		}
+		rows, err := w.tx.QueryContext(w.ctx, `SELECT name FROM users UNION SELECT actor FROM events WHERE incident_id = ? AND actor != 'exercise'
+			UNION SELECT owner FROM action_items WHERE incident_id = ?`, id, id)
+		if err != nil {
+			return model.Event{}, fmt.Errorf("share review of %s: %w", inc.Ref(), err)
+		}
+		var hide []string
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
+				return model.Event{}, fmt.Errorf("share review of %s: %w", inc.Ref(), err)
+			}
+			hide = append(hide, n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return model.Event{}, fmt.Errorf("share review of %s: %w", inc.Ref(), err)
+		}
+		if inc.Commander != "" {
+			hide = append(hide, inc.Commander)
+		}
+		if text, err = model.CustomerPortion(inc, pol, customer, hide, w.now); err != nil {
+			return model.Event{}, err
+		}
+		name, _ := inc.ResolveCustomer(customer)
+		if err := w.save(inc); err != nil {
+			return model.Event{}, err
+		}
+		return w.event(inc, string(model.ActSharePIR), map[string]string{"customer": name}), nil
+	})
+	return text, ev, err
 }

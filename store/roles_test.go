@@ -53,7 +53,7 @@ func writeOps(st *store.Store, clk *testClock, dir string, active, resolved int6
 			return e(st.Backup(ctx, a, filepath.Join(dir, a.Name+"-backup.db")))
 		},
 		"policy": func(a model.Actor) error {
-			_, err := st.SetPolicy(ctx, a, func(p *model.Policy) (string, error) { p.Contact = "dpo@example.com"; return "contact", nil })
+			_, err := st.SetPolicy(ctx, a, func(p *model.Policy) (string, error) { p.ContactDetails = "dpo@example.com"; return "contact", nil })
 			return err
 		},
 	}
@@ -69,6 +69,7 @@ func roleFixture(t *testing.T) (*store.Store, *testClock, map[string]func(model.
 	addTeam(t, st)
 	enableNIS2(t, st)
 	active := declare(t, st, model.Declaration{Severity: model.P1, Breach: model.BreachYes, Customers: []string{"Acme"}})
+	must(st.SetContact(ctx, owner, active.ID, "Jane Doe", "dpo@example.com"))(t)
 	resolved := declare(t, st, model.Declaration{Severity: model.P1})
 	must(st.Transition(ctx, admin, resolved.ID, model.Resolved))(t)
 	must(st.WriteReview(ctx, member, resolved.ID, model.ReviewEdit{RootCause: ptr("r"), NotWorked: ptr("n"), Impact: ptr("i")}))(t)

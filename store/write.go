@@ -131,6 +131,14 @@ func (w *wtx) save(inc *model.Incident) error {
 	if err != nil {
 		return err
 	}
+	lists := make([]string, 3)
+	for k, l := range [][]string{inc.SubjectCategories, inc.MeasuresProposed, inc.Mitigation} {
+		b, err := json.Marshal(nonNil(l))
+		if err != nil {
+			return err
+		}
+		lists[k] = string(b)
+	}
 	var commander any
 	if inc.Commander != "" {
 		commander = inc.Commander
@@ -139,18 +147,31 @@ func (w *wtx) save(inc *model.Incident) error {
 		availability=?, customers=?, data_categories=?, subjects_approx=?, records_approx=?, consequences=?, commander=?,
 		detected_at=?, aware_at=?, acknowledged_at=?, contained_at=?, resolved_at=?, closed_at=?,
 		review_root_cause=?, review_worked=?, review_not_worked=?, review_impact=?, review_completed_at=?,
-		review_completed_by=?, updated_at=?, deleted_at=?, version=? WHERE id=? AND version=?`,
+		review_completed_by=?, updated_at=?, deleted_at=?, version=?,
+		subject_categories=?, measures_proposed=?, mitigation=?, contact_name=?, contact_details=? WHERE id=? AND version=?`,
 		inc.Title, inc.Summary, inc.Severity, inc.Status, inc.Source, inc.Breach, inc.Availability, string(customers), string(cats),
 		inc.SubjectsApprox, inc.RecordsApprox, inc.Consequences, commander,
 		toUnix(inc.DetectedAt), toUnix(inc.AwareAt), toUnix(inc.AcknowledgedAt), toUnix(inc.ContainedAt),
 		toUnix(inc.ResolvedAt), toUnix(inc.ClosedAt),
 		inc.Review.RootCause, inc.Review.Worked, inc.Review.NotWorked, inc.Review.Impact, toUnix(inc.Review.CompletedAt),
-		inc.Review.CompletedBy, w.now.Unix(), toUnix(inc.DeletedAt), inc.Version+1, inc.ID, inc.Version)
+		inc.Review.CompletedBy, w.now.Unix(), toUnix(inc.DeletedAt), inc.Version+1,
+		lists[0], lists[1], lists[2], inc.ContactName, inc.ContactDetails, inc.ID, inc.Version)
 	if err != nil {
 		return fmt.Errorf("save %s: %w", inc.Ref(), err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return fmt.Errorf("save %s: it changed underneath this write; try again", inc.Ref())
+	}
+	// The customers' facts are few; writing them all back keeps them in
+	// step with whatever the model changed.
+	if _, err := w.tx.ExecContext(w.ctx, "DELETE FROM customer_facts WHERE incident_id = ?", inc.ID); err != nil {
+		return fmt.Errorf("save customer facts of %s: %w", inc.Ref(), err)
+	}
+	for _, f := range inc.CustomerFacts {
+		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO customer_facts (incident_id, customer, subjects_approx, records_approx, impact) VALUES (?, ?, ?, ?, ?)",
+			inc.ID, f.Customer, f.Subjects, f.Records, f.Impact); err != nil {
+			return fmt.Errorf("save customer facts of %s: %w", inc.Ref(), err)
+		}
 	}
 	inc.Version++
 	inc.UpdatedAt = w.now

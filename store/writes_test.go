@@ -61,7 +61,10 @@ func TestEveryWriteLeavesOneEvent(t *testing.T) {
 		{"Assign", "assign", true, func() (model.Event, error) { return st.Assign(ctx, admin, id, "alice") }},
 		{"SetSeverity", "severity", true, func() (model.Event, error) { return st.SetSeverity(ctx, admin, id, model.P0) }},
 		{"SetBreach", "breach", true, func() (model.Event, error) {
-			return st.SetBreach(ctx, admin, id, model.BreachFacts{Breach: ptr(model.BreachYes), Subjects: ptr(int64(1200))})
+			return st.SetBreach(ctx, admin, id, model.BreachFacts{Breach: ptr(model.BreachYes), Customer: "Acme", Subjects: ptr(int64(1200))})
+		}},
+		{"SetContact", "contact", true, func() (model.Event, error) {
+			return st.SetContact(ctx, admin, id, "Jane Doe", "dpo@example.com")
 		}},
 		{"SetAware", "aware", true, func() (model.Event, error) {
 			return st.SetAware(ctx, admin, id, clk.Now().Add(-30*time.Minute))
@@ -183,6 +186,8 @@ func TestRefusedWritesChangeNothing(t *testing.T) {
 	must(st.Transition(ctx, admin, p1.ID, model.Resolved))(t)
 	must(st.WriteReview(ctx, member, p1.ID, model.ReviewEdit{RootCause: ptr("unknown yet")}))(t)
 	breach := declare(t, st, model.Declaration{Title: "Breach", Breach: model.BreachYes, Customers: []string{"Acme", "Globex"}})
+	noContact := declare(t, st, model.Declaration{Title: "No contact", Breach: model.BreachYes, Customers: []string{"Acme"}})
+	must(st.SetContact(ctx, admin, breach.ID, "Jane Doe", "dpo@example.com"))(t)
 	must(st.Notify(ctx, admin, breach.ID, store.NotifyInput{Customer: "Acme"}))(t)
 	closed := declare(t, st, model.Declaration{Title: "Closed P3", Severity: model.P3})
 	must(st.Transition(ctx, admin, closed.ID, model.Closed))(t)
@@ -289,9 +294,31 @@ func TestRefusedWritesChangeNothing(t *testing.T) {
 			_, err := st.SetPolicy(ctx, owner, func(p *model.Policy) (string, error) { p.ReviewDays = 0; return "0 days", nil })
 			return err
 		}},
+		{"notify without a contact", "invalid", func() error { return e(st.Notify(ctx, admin, noContact.ID, store.NotifyInput{Customer: "Acme"})) }},
+		{"notify several customers, none named", "invalid", func() error { return e(st.Notify(ctx, admin, breach.ID, store.NotifyInput{})) }},
+		{"notify empty text", "invalid", func() error {
+			return e(st.Notify(ctx, admin, breach.ID, store.NotifyInput{Customer: "Globex", Text: ptr(" ")}))
+		}},
+		{"breach numbers, several customers, none named", "invalid", func() error {
+			return e(st.SetBreach(ctx, admin, breach.ID, model.BreachFacts{Subjects: ptr(int64(5))}))
+		}},
+		{"contact without details", "invalid", func() error { return e(st.SetContact(ctx, admin, breach.ID, "Jane", "")) }},
+		{"contact by a member", "role", func() error { return e(st.SetContact(ctx, member, breach.ID, "Jane", "x")) }},
+		{"policy lengthens the GDPR clock", "invalid", func() error {
+			_, err := st.SetPolicy(ctx, owner, func(p *model.Policy) (string, error) { p.Clocks[0].Hours = 96; return "96 h", nil })
+			return err
+		}},
+		{"policy narrows the GDPR clock", "invalid", func() error {
+			_, err := st.SetPolicy(ctx, owner, func(p *model.Policy) (string, error) { p.Clocks[0].Applies = "P0"; return "P0", nil })
+			return err
+		}},
+		{"policy removes the GDPR clock", "invalid", func() error {
+			_, err := st.SetPolicy(ctx, owner, func(p *model.Policy) (string, error) { p.Clocks = nil; return "none", nil })
+			return err
+		}},
 		{"policy change refused", "invalid", func() error {
 			_, err := st.SetPolicy(ctx, owner, func(p *model.Policy) (string, error) {
-				p.Contact = "changed but refused"
+				p.ContactDetails = "changed but refused"
 				return "", model.Errorf("no such regulation")
 			})
 			return err

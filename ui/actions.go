@@ -228,6 +228,11 @@ func (m *Model) notifyForm(inc *model.Incident) *form {
 			}
 			cs = append(cs, choice{c, model.SanitizeLine(c), desc})
 		}
+		// Once the commander has picked a customer's draft on the
+		// Notification tab, that is the notice being recorded.
+		if m.inc.tab == tabNotification && m.inc.customerPicked {
+			first = inc.Customers[m.inc.customer%len(inc.Customers)]
+		}
 		who = choiceField("customer", "Customer (controller) notified", cs, first)
 	} else {
 		who = textField("customer", "Recipient (controller) notified", "", checkText("customer name", model.SingleLine, 1, model.MaxName))
@@ -235,6 +240,7 @@ func (m *Model) notifyForm(inc *model.Incident) *form {
 	return &form{title: "Record a notification sent for " + inc.Ref(), fields: []*field{
 		who,
 		textField("channel", "Channel", "email", checkText("channel", model.SingleLine, 1, model.MaxChannel)),
+		textField("to", "Sent to (address)", "", checkText("recipient address", model.SingleLine, 0, model.MaxSummary)).withHint("the customer's current draft is recorded as the text sent"),
 		choiceField("kind", "Kind", []choice{{"initial", "initial notification", "The first notification under Art. 33: it meets the 72-hour clock for this customer."},
 			{"follow-up", "follow-up", "Further information, in phases (Art. 33(4))."}}, "initial"),
 		textField("at", "Sent at", "now", func(v string) error { _, err := m.parseTime(v); return err }).withHint("RFC 3339, a date, now, or -30m"),
@@ -244,7 +250,7 @@ func (m *Model) notifyForm(inc *model.Incident) *form {
 		if err != nil {
 			return func() tea.Msg { return doneMsg{err: err, form: f} }
 		}
-		in := store.NotifyInput{Customer: v["customer"], Channel: v["channel"], SentAt: at, FollowUp: v["kind"] == "follow-up"}
+		in := store.NotifyInput{Customer: v["customer"], Channel: v["channel"], To: v["to"], SentAt: at, FollowUp: v["kind"] == "follow-up"}
 		return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
 			return st.Notify(c, a, id, in)
 		})
@@ -272,42 +278,89 @@ func (m *Model) breachForm(inc *model.Incident) *form {
 		}
 		return strconv.FormatInt(*n, 10)
 	}
+	// Several customers: the numbers are the chosen customer's own, so
+	// the fields start empty and leave what is recorded when left so.
+	several := len(inc.Customers) > 1
+	cur := func(v values) (subj, recs *int64) {
+		switch {
+		case several:
+			f := inc.Facts(v["customer"])
+			return f.Subjects, f.Records
+		case len(inc.Customers) == 1:
+			f := inc.Facts(inc.Customers[0])
+			return f.Subjects, f.Records
+		}
+		return inc.SubjectsApprox, inc.RecordsApprox
+	}
 	facts := func(v values) model.BreachFacts {
 		var f model.BreachFacts
 		if b := model.Breach(v["breach"]); b != inc.Breach {
 			f.Breach = &b
 		}
+		subj, recs := cur(v)
 		for _, p := range []struct {
 			key string
 			cur *int64
 			dst **int64
-		}{{"subjects", inc.SubjectsApprox, &f.Subjects}, {"records", inc.RecordsApprox, &f.Records}} {
+		}{{"subjects", subj, &f.Subjects}, {"records", recs, &f.Records}} {
 			if s := strings.TrimSpace(v[p.key]); s != "" && s != numStr(p.cur) {
 				n, _ := strconv.ParseInt(s, 10, 64)
 				*p.dst = &n
 			}
 		}
+		if several && (f.Subjects != nil || f.Records != nil) {
+			f.Customer = v["customer"]
+		}
 		f.Categories, f.Customers = splitNames(v["categories"]), splitNames(v["customers"])
+		f.SubjectCategories = splitNames(v["subject_categories"])
 		if c := strings.TrimSpace(v["consequences"]); c != "" && c != inc.Consequences {
 			f.Consequences = &c
 		}
+		if c := strings.TrimSpace(v["proposed"]); c != "" {
+			f.Proposed = []string{c}
+		}
+		if c := strings.TrimSpace(v["mitigation"]); c != "" {
+			f.Mitigation = []string{c}
+		}
 		return f
 	}
-	return &form{title: "Breach facts of " + ref, fields: []*field{
+	subj, recs := cur(values{})
+	numHint := "empty while unknown"
+	var whose []*field
+	if several {
+		subj, recs, numHint = nil, nil, "the chosen customer's; empty leaves them as they are"
+		var cs []choice
+		for _, c := range inc.Customers {
+			f := inc.Facts(c)
+			cs = append(cs, choice{c, model.SanitizeLine(c), fmt.Sprintf("subjects %s · records %s", model.Describe(f.Subjects), model.Describe(f.Records))})
+		}
+		whose = append(whose, choiceField("customer", "Numbers for customer", cs, inc.Customers[0]))
+	}
+	fields := []*field{
 		choiceField("breach", "Personal-data breach", []choice{{"unknown", "unknown", "The 72-hour clock runs provisionally."},
 			{"yes", "yes", "Notify every affected customer within 72 hours of awareness."}, {"no", "no", "No notification clock."}}, string(inc.Breach)),
-		textField("subjects", "Data subjects (approx.)", numStr(inc.SubjectsApprox), num("number of data subjects")).withHint("empty while unknown"),
-		textField("records", "Records (approx.)", numStr(inc.RecordsApprox), num("number of records")).withHint("empty while unknown"),
+	}
+	fields = append(fields, whose...)
+	fields = append(fields,
+		textField("subjects", "Data subjects (approx.)", numStr(subj), num("number of data subjects")).withHint(numHint),
+		textField("records", "Records (approx.)", numStr(recs), num("number of records")).withHint(numHint),
+		textField("subject_categories", "Add subject categories", "", func(v string) error {
+			_, err := model.CleanNames("data subject category", splitNames(v))
+			return err
+		}).withHint("comma-separated, e.g. employees; known: "+orDash(strings.Join(inc.SubjectCategories, ", "))),
 		textField("categories", "Add data categories", "", func(v string) error {
 			_, err := model.CleanNames("data category", splitNames(v))
 			return err
-		}).withHint("comma-separated; known: " + orDash(strings.Join(inc.DataCategories, ", "))),
+		}).withHint("comma-separated; known: "+orDash(strings.Join(inc.DataCategories, ", "))),
 		textField("customers", "Add affected customers", "", func(v string) error {
 			_, err := model.CleanNames("customer", splitNames(v))
 			return err
-		}).withHint("comma-separated; known: " + orDash(strings.Join(inc.Customers, ", "))),
+		}).withHint("comma-separated; known: "+orDash(strings.Join(inc.Customers, ", "))),
 		areaField("consequences", "Likely consequences", inc.Consequences, checkText("likely consequences", model.MultiLine, 0, model.MaxNote)),
-	}, confirm: func(v values) (string, error) {
+		areaField("proposed", "Add a measure proposed", "", checkText("proposed measure", model.MultiLine, 0, model.MaxNote)),
+		areaField("mitigation", "Add a mitigation measure", "", checkText("mitigation measure", model.MultiLine, 0, model.MaxNote)),
+	)
+	return &form{title: "Breach facts of " + ref, fields: fields, confirm: func(v values) (string, error) {
 		f := facts(v)
 		if err := f.Validate(); err != nil {
 			return "", err

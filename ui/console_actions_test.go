@@ -389,7 +389,7 @@ func TestConsoleNotify(t *testing.T) {
 		t.Fatalf("the form starts on %q, want Globex (Acme Corp is already notified)", v)
 	}
 	assertContains(t, "notify form", boxText(h.screen()), "Record a notification sent for INC-2",
-		"Acme Corp ● Globex no notification recorded yet Channel: email Kind: initial notification Sent at: now")
+		"Acme Corp ● Globex no notification recorded yet Channel: email Sent to (address): Kind: initial notification Sent at: now")
 	for range f.fields {
 		h.press("enter")
 	}
@@ -411,6 +411,13 @@ func TestConsoleNotify(t *testing.T) {
 	h.refresh()
 	assertContains(t, "notification tab", h.screen(), "notify ✓ met")
 	assertNotContains(t, "notification tab", h.screen(), "not sent")
+
+	// After picking Acme Corp's draft with ], N records Acme Corp's follow-up.
+	h.press("]", "]")
+	h.press("N")
+	if f := h.m.form; f == nil || f.fields[0].value() != "Acme Corp" {
+		t.Fatalf("after picking Acme Corp the form starts on %v", f)
+	}
 }
 
 func TestConsoleReview(t *testing.T) {

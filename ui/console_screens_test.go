@@ -188,11 +188,17 @@ func injectHostile(t *testing.T, e *conEnv) {
 	}{
 		{"UPDATE incidents SET title = ?, summary = ?, consequences = ?, commander = ?, customers = ?, data_categories = ?, review_root_cause = ?, review_worked = ? WHERE id = ?",
 			[]any{hostileText("T"), hostileText("S") + "\nline two", hostileText("C"), hostileText("IC"),
-				`["` + jsonEsc(hostileText("Cust")) + `"]`, `["` + jsonEsc(hostileText("Cat")) + `"]`, hostileText("RC"), hostileText("W"), id}},
+				`["` + jsonEsc(hostileText("Cust")) + `","` + jsonEsc(hostileText("Cust2")) + `"]`, `["` + jsonEsc(hostileText("Cat")) + `"]`, hostileText("RC"), hostileText("W"), id}},
 		{"UPDATE checklist SET item = ?, reason = ?, by = ? WHERE incident_id = ? AND key = 'block-ips'",
 			[]any{hostileText("Item"), hostileText("Reason"), hostileText("By"), id}},
-		{"UPDATE notifications SET customer = ?, channel = ?, by = ? WHERE incident_id = ?",
-			[]any{hostileText("NC"), hostileText("Ch"), hostileText("NB"), id}},
+		// Notices never change through sitrep; a hostile file could still hold anything.
+		{"DROP TRIGGER notifications_no_update", nil},
+		{"UPDATE notifications SET customer = ?, channel = ?, by = ?, recipient = ? WHERE incident_id = ?",
+			[]any{hostileText("NC"), hostileText("Ch"), hostileText("NB"), hostileText("To"), id}},
+		{"UPDATE incidents SET subject_categories = ?, measures_proposed = ?, mitigation = ?, contact_name = ?, contact_details = ? WHERE id = ?",
+			[]any{`["` + jsonEsc(hostileText("SCat")) + `"]`, `["` + jsonEsc(hostileText("Prop")) + `"]`, `["` + jsonEsc(hostileText("Mit")) + `"]`,
+				hostileText("CN"), hostileText("CD"), id}},
+		{"UPDATE customer_facts SET impact = ? WHERE incident_id = ?", []any{hostileText("Imp"), id}},
 		{"UPDATE action_items SET title = ?, owner = ? WHERE incident_id = ?", []any{hostileText("AI"), hostileText("Own"), id}},
 		{"INSERT INTO events (time, actor, source, action, target, incident_id, data) VALUES (?, ?, ?, 'note', 'INC-2', ?, ?)",
 			[]any{conNow.Unix() - 60, hostileText("Actor"), hostileText("Src"), id, `{"text":"` + jsonEsc(hostileText("Note")) + `"}`}},
@@ -293,5 +299,35 @@ func TestConsoleSanitisesPrefilledForms(t *testing.T) {
 	hn.open(incExport, tabChecklist)
 	for _, keys := range [][]string{{"tab", "tab", "tab", "g", "enter"}, {"tab", "tab", "tab", "g", "j", "enter"}, {"tab", "tab", "tab", "tab", "b"}} {
 		checkFormClean(t, hn, keys)
+	}
+}
+
+// TestConsoleNotificationCustomers: the Notification tab drafts one
+// customer's notice at a time, ] moves to the next, and a breach found not
+// to be one shows no Art. 33 draft.
+func TestConsoleNotificationCustomers(t *testing.T) {
+	e := newConEnv(t)
+	hn := newConsole(t, e, conOwner, 160, 50)
+	hn.open(incExport, tabNotification)
+	s := hn.screen()
+	assertContains(t, "acme draft", s, "Draft notice to Acme Corp (Art. 33)   1 of 2")
+	assertContains(t, "acme owed", s, "owed to Acme Corp: consequences, mitigation")
+	hn.press("]")
+	s = hn.screen()
+	assertContains(t, "globex draft", s, "Draft notice to Globex (Art. 33)   2 of 2")
+	assertContains(t, "globex initial", s, "Initial notification to Globex under Article 33")
+	_, draft, _ := strings.Cut(s, "Draft notice to Globex")
+	if strings.Contains(draft, "Acme") {
+		t.Errorf("Globex's draft names Acme:\n%s", draft)
+	}
+	hn.press("]")
+	assertContains(t, "back to acme", hn.screen(), "Draft notice to Acme Corp (Art. 33)   1 of 2")
+
+	hn.press("esc")
+	hn.open(incLatency, tabNotification)
+	s = hn.screen()
+	assertContains(t, "breach no", s, "Not a personal-data breach: no notification is due.")
+	if strings.Contains(s, "Draft notice") {
+		t.Errorf("a breach-no incident shows a draft:\n%s", s)
 	}
 }

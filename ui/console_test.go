@@ -178,10 +178,16 @@ func (e *conEnv) fill(t testing.TB) {
 		e.must(t, "add user "+u.name, err)
 	}
 
+	_, err := st.SetPolicy(ctx, conOwner, func(p *model.Policy) (string, error) {
+		p.ContactName, p.ContactDetails = "Jane Doe", "dpo@example.com, +31 20 123 4567"
+		return "contact", nil
+	})
+	e.must(t, "policy contact", err)
+
 	stuffing := e.declare(t, incStuffing, 68*h, model.Declaration{Title: "Credential stuffing against the login API",
 		Severity: model.P1, Source: "monitoring", Breach: model.BreachUnknown})
 	e.at(-67 * h)
-	_, err := st.Transition(ctx, conAdmin, stuffing, model.Acknowledged)
+	_, err = st.Transition(ctx, conAdmin, stuffing, model.Acknowledged)
 	e.must(t, "ack stuffing", err)
 
 	export := e.declare(t, incExport, 55*h+30*m, model.Declaration{Title: "Support export emailed to the wrong customer",
@@ -203,6 +209,9 @@ func (e *conEnv) fill(t testing.TB) {
 	e.must(t, "check evidence", err)
 	_, err = st.Note(ctx, conMember, export, "Export job re-run with the right tenant filter.\nRecipient asked to delete the file.")
 	e.must(t, "note export", err)
+	_, err = st.SetBreach(ctx, conOwner, export, model.BreachFacts{Customer: "Acme Corp", Subjects: ptrTo(int64(410)), Records: ptrTo(int64(410)),
+		Categories: []string{"name", "e-mail address"}, SubjectCategories: []string{"employees"}})
+	e.must(t, "breach facts export", err)
 	e.at(-20 * h)
 	_, err = st.Notify(ctx, conOwner, export, store.NotifyInput{Customer: "Acme Corp", Channel: "email", SentAt: conNow.Add(-20 * h)})
 	e.must(t, "notify export", err)
@@ -831,3 +840,5 @@ func TestConsoleQuit(t *testing.T) {
 func asSentence(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:] + "."
 }
+
+func ptrTo[T any](v T) *T { return &v }

@@ -35,6 +35,10 @@ type incidentState struct {
 	tab    int
 	cursor [tabCount]int // per tab: the selected item, or the scroll line
 	offset [tabCount]int
+	// customer is the affected customer whose notice the Notification
+	// tab drafts (an index into the incident's customers).
+	customer       int
+	customerPicked bool // moved with the next-customer key
 }
 
 func (m *Model) openIncident(id int64) tea.Cmd {
@@ -118,6 +122,12 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	switch {
+	case s.tab == tabNotification && key.Matches(msg, k.NextCustomer.Binding):
+		if len(inc.Customers) > 1 {
+			s.customer = (s.customer + 1) % len(inc.Customers)
+			s.customerPicked = true
+		}
+		return nil
 	case key.Matches(msg, k.Notify.Binding):
 		if m.allowed(k.Notify) {
 			return m.openForm(m.notifyForm(inc))
@@ -433,6 +443,9 @@ func (m *Model) tabLines(inc *model.Incident, w int) (lines []string, sel []int)
 			}
 			lines = append(lines, clip(line, w))
 		}
+		for _, o := range pol.Owed(inc) {
+			lines = append(lines, clip(m.st.Error.Render("  "+o.String())+m.st.Dim.Render("  (due "+ts(o.DueAt)+")"), w))
+		}
 		if inc.Availability {
 			lines = append(lines, "", m.st.Header.Render("Status updates (availability incident; a post-mortem follows resolution)"))
 			if len(inc.Updates) == 0 {
@@ -442,8 +455,29 @@ func (m *Model) tabLines(inc *model.Incident, w int) (lines []string, sel []int)
 				lines = append(lines, clip("  "+ts(u.At)+"  "+model.SanitizeLine(u.By)+": "+model.SanitizeLine(u.Text), w))
 			}
 		}
-		lines = append(lines, "", m.st.Header.Render("Draft (Art. 33(3); unknowns to follow, Art. 33(4))"))
-		for _, l := range strings.Split(model.Draft(inc, pol, m.now), "\n") {
+		if inc.Breach == model.BreachNo {
+			return lines, nil
+		}
+		customer := ""
+		if len(inc.Customers) > 0 {
+			customer = inc.Customers[m.inc.customer%len(inc.Customers)]
+		}
+		head := "Draft notice (Art. 33)"
+		if customer != "" {
+			head = "Draft notice to " + model.SanitizeLine(customer) + " (Art. 33)"
+		}
+		if len(inc.Customers) > 1 {
+			head += m.st.Dim.Render(fmt.Sprintf("   %d of %d · %s next customer", m.inc.customer%len(inc.Customers)+1, len(inc.Customers), m.keys.NextCustomer.Help().Key))
+		}
+		lines = append(lines, "", m.st.Header.Render(head))
+		d, err := model.MakeDraft(inc, pol, model.DraftRequest{Customer: customer}, m.now)
+		if err != nil {
+			for _, wl := range wrap(err.Error(), w-2) {
+				lines = append(lines, "  "+m.st.Error.Render(wl))
+			}
+			return lines, nil
+		}
+		for _, l := range strings.Split(d.Text, "\n") {
 			for _, wl := range wrap(l, w-2) {
 				lines = append(lines, "  "+wl)
 			}

@@ -24,7 +24,7 @@ type keyMap struct {
 	Help, Quit, Up, Down, Top, Bottom, Open, Back, NextTab, PrevTab, Filter binding
 
 	Declare, Ack, Assign, Severity, Toggle, NA, Note, Contain, Resolve, Close, Reopen binding
-	Notify, Update, Breach, Aware, Export                                             binding
+	Notify, Update, Breach, Aware, Export, NextCustomer                               binding
 	EditSection, AddAction, Complete                                                  binding
 	Exercise, Dismiss                                                                 binding
 }
@@ -59,6 +59,8 @@ func newKeyMap() keyMap {
 		Breach:   bind(model.ActBreach, "b", "breach facts", "b"),
 		Aware:    bind(model.ActAware, "w", "awareness time", "w"),
 		Export:   bind(model.ActRead, "e", "export", "e"),
+		// A free key: the Notification tab drafts one customer's notice at a time.
+		NextCustomer: bind(model.ActDraft, "]", "next customer's draft", "]"),
 
 		EditSection: bind(model.ActReviewWrite, "enter", "edit section", "enter"),
 		AddAction:   bind(model.ActActionItem, "+", "add action item", "+"),
@@ -94,7 +96,7 @@ func (k keyMap) incidentHelp() []helpGroup {
 		{"Move", []binding{k.Up, k.Down, k.NextTab, k.PrevTab, k.Back, k.Help, k.Quit}},
 		{"Incident", []binding{k.Ack, k.Assign, k.Severity, k.Note, k.Contain, k.Resolve, k.Close, k.Reopen, k.Export}},
 		{"Checklist tab", []binding{k.Toggle, k.NA}},
-		{"Notification tab", []binding{k.Notify, k.Update}},
+		{"Notification tab", []binding{k.NextCustomer, k.Notify, k.Update}},
 		{"Review tab", []binding{k.EditSection, k.AddAction, k.Toggle, k.Complete}},
 		{"Details tab", []binding{k.Breach, k.Aware}},
 	}

@@ -237,17 +237,19 @@ func (a *app) policyCmd() *cobra.Command {
 	show.Flags().BoolVar(&asJSON, "json", false, "print the policy as JSON (what policy set --file takes)")
 
 	var (
-		tz, days, hours, contact, file string
-		holidays, addHol, rmHol        []string
-		enable, disable                []string
-		ackIn, ackOut, reviewDays      int
+		tz, days, hours, file       string
+		contactName, contactDetails string
+		followUpHours               int
+		holidays, addHol, rmHol     []string
+		enable, disable             []string
+		ackIn, ackOut, reviewDays   int
 	)
 	set := &cobra.Command{
 		Use:   "set [flags]",
 		Short: "Change the policy; only the flags given change",
 		Example: `  sitrep policy set --timezone Europe/Amsterdam --days mon-fri --hours 09:00-17:00
   sitrep policy set --add-holiday 2026-12-25 --add-holiday 2026-12-26
-  sitrep policy set --enable nis2 --contact "Jane Doe, security@example.com, +31 20 123 4567"
+  sitrep policy set --enable nis2 --contact-name "Jane Doe" --contact-details "security@example.com, +31 20 123 4567"
   sitrep policy show --json > p.json; $EDITOR p.json; sitrep policy set --file p.json`,
 		Args: args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -340,9 +342,20 @@ func (a *app) policyCmd() *cobra.Command {
 					p.ReviewDays = reviewDays
 					ch = append(ch, fmt.Sprintf("review within %d days", reviewDays))
 				}
-				if fl.Changed("contact") {
-					p.Contact = contact
-					ch = append(ch, "contact")
+				if fl.Changed("contact-name") {
+					p.ContactName = contactName
+					ch = append(ch, "contact name")
+				}
+				if fl.Changed("contact-details") {
+					p.ContactDetails = contactDetails
+					ch = append(ch, "contact details")
+				}
+				if fl.Changed("follow-up-hours") {
+					if followUpHours <= 0 {
+						return "", model.Errorf("--follow-up-hours must be a positive number of hours")
+					}
+					p.FollowUpHours = followUpHours
+					ch = append(ch, fmt.Sprintf("follow-up within %d h", followUpHours))
 				}
 				sets := model.RegulationSets()
 				for _, name := range enable {
@@ -388,7 +401,9 @@ func (a *app) policyCmd() *cobra.Command {
 	f.IntVar(&ackIn, "ack-inside", 0, "minutes to acknowledge inside business hours")
 	f.IntVar(&ackOut, "ack-outside", 0, "minutes to acknowledge outside business hours")
 	f.IntVar(&reviewDays, "review-days", 0, "days after resolution the P0/P1 review is due")
-	f.StringVar(&contact, "contact", "", "point of contact named in notifications")
+	f.StringVar(&contactName, "contact-name", "", "point of contact named in notices: a person's name")
+	f.StringVar(&contactDetails, "contact-details", "", "how controllers reach the point of contact: address, phone")
+	f.IntVar(&followUpHours, "follow-up-hours", 0, "hours after a notice that left fields unknown that the follow-up is due (default 48)")
 	f.StringArrayVar(&enable, "enable", nil, "enable a regulation's clocks: nis2")
 	f.StringArrayVar(&disable, "disable", nil, "disable a regulation's clocks: nis2")
 	f.StringVar(&file, "file", "", "replace the whole policy with this JSON file (see policy show --json)")

@@ -342,7 +342,8 @@ func hostilePlant(t *testing.T, db *sql.DB) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Exec("UPDATE incidents SET title = ? WHERE id = ?", p.text, id); err != nil {
+		// The contact too, so that draft (which needs one) shows it.
+		if _, err := db.Exec("UPDATE incidents SET title = ?, contact_name = ?, contact_details = ? WHERE id = ?", p.text, p.text, p.text, id); err != nil {
 			t.Fatalf("plant title: %v", err)
 		}
 		if _, err := db.Exec("INSERT INTO events (time, actor, source, action, target, incident_id, data) VALUES (?, 'mallory', 'sqlite3', 'note', ?, ?, ?)",

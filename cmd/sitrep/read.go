@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,17 +15,54 @@ import (
 )
 
 func (a *app) draftCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "draft REF",
-		Short: "Print the controller notification draft (Markdown), unknowns marked to follow",
+	var req model.DraftRequest
+	c := &cobra.Command{
+		Use:   "draft REF [--customer C] [--follow-up]",
+		Short: "Print one controller's notice (Markdown), unknowns listed to follow",
 		Args:  args("REF"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			inc, pol, now, err := a.incident(argv[0])
 			if err != nil {
 				return err
 			}
+			d, err := model.MakeDraft(inc, pol, req, now)
+			if err != nil {
+				return err
+			}
 			a.banner()
-			a.printf("%s", model.Draft(inc, pol, now))
+			a.printf("%s", d.Text)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&req.Customer, "customer", "", "the customer (controller) the notice is for; needed when there are several")
+	c.Flags().BoolVar(&req.FollowUp, "follow-up", false, "a follow-up to the customer's last notice (the default once one is recorded)")
+	return c
+}
+
+func (a *app) noticeCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "notice REF N",
+		Short: "Print the N-th notice recorded for an incident exactly as it was sent",
+		Args:  args("REF", "N"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			id, err := ref(argv[0])
+			if err != nil {
+				return err
+			}
+			n, err := strconv.Atoi(argv[1])
+			if err != nil || n <= 0 {
+				return model.Errorf("%q is not a notice number; see the notifications in sitrep show %s", argv[1], argv[0])
+			}
+			st, err := a.store()
+			if err != nil {
+				return err
+			}
+			no, err := st.Notice(a.ctx, id, n)
+			if err != nil {
+				return err
+			}
+			// Byte for byte as sent: no banner, no sanitising, no newline added.
+			a.printf("%s", no.Text)
 			return nil
 		},
 	}
@@ -189,14 +228,37 @@ type exportJSON struct {
 }
 
 func (a *app) exportCmd() *cobra.Command {
-	var format string
+	var format, forCustomer string
 	c := &cobra.Command{
-		Use:   "export REF [--format md|json]",
-		Short: "Export the incident file: facts, timeline, notifications, review",
+		Use:   "export REF [--format md|json] [--for CUSTOMER]",
+		Short: "Export the incident file, or with --for one customer's portion of the review (recorded)",
 		Args:  args("REF"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			if format != "md" && format != "json" {
 				return usageError{model.Errorf("--format %q is not known; use md or json", format)}
+			}
+			if cmd.Flags().Changed("for") {
+				if format != "md" {
+					return usageError{model.Errorf("--for prints Markdown for the customer; leave out --format json")}
+				}
+				id, err := ref(argv[0])
+				if err != nil {
+					return err
+				}
+				st, act, err := a.env()
+				if err != nil {
+					return err
+				}
+				if strings.TrimSpace(forCustomer) == "" {
+					return usageError{model.Errorf("--for needs the customer's name")}
+				}
+				text, _, err := st.SharePIR(a.ctx, act, id, forCustomer)
+				if err != nil {
+					return err
+				}
+				a.banner()
+				a.printf("%s", text)
+				return nil
 			}
 			inc, pol, now, err := a.incident(argv[0])
 			if err != nil {
@@ -219,5 +281,6 @@ func (a *app) exportCmd() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&format, "format", "md", "md or json")
+	c.Flags().StringVar(&forCustomer, "for", "", "one affected customer's portion of the review, as the reference promises on request")
 	return c
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -120,7 +121,19 @@ func (a *app) printIncident(inc *model.Incident, pol model.Policy, now time.Time
 	if cats == "" {
 		cats = "unknown"
 	}
-	a.printf("Data: %s · subjects %s · records %s\n", cats, model.Describe(inc.SubjectsApprox), model.Describe(inc.RecordsApprox))
+	a.printf("Data: %s · subjects %s · records %s\n", cats, model.Describe(inc.Subjects()), model.Describe(inc.Records()))
+	if len(inc.Customers) > 1 {
+		for _, c := range inc.Customers {
+			f := inc.Facts(c)
+			a.printf("  %s: subjects %s · records %s\n", model.SanitizeLine(c), model.Describe(f.Subjects), model.Describe(f.Records))
+		}
+	}
+	if len(inc.SubjectCategories) > 0 {
+		a.printf("Data subjects: %s\n", model.SanitizeLine(strings.Join(inc.SubjectCategories, ", ")))
+	}
+	if name, details := inc.PointOfContact(pol); name != "" || details != "" {
+		a.printf("Point of contact: %s, %s\n", model.SanitizeLine(name), model.SanitizeLine(details))
+	}
 	a.printf("Detected %s · aware %s\n", ts(inc.DetectedAt), ts(inc.AwareAt))
 	if !inc.AcknowledgedAt.IsZero() || !inc.ContainedAt.IsZero() || !inc.ResolvedAt.IsZero() || !inc.ClosedAt.IsZero() {
 		a.printf("Acknowledged %s · contained %s · resolved %s · closed %s\n", ts(inc.AcknowledgedAt), ts(inc.ContainedAt), ts(inc.ResolvedAt), ts(inc.ClosedAt))
@@ -155,15 +168,18 @@ func (a *app) printIncident(inc *model.Incident, pol model.Policy, now time.Time
 	if len(inc.Notifications) == 0 {
 		a.printf("  none recorded\n")
 	} else {
-		t = newTable(a.out, "", "CUSTOMER", "KIND", "CHANNEL", "SENT", "BY")
-		for _, n := range inc.Notifications {
-			kind := "initial"
-			if n.FollowUp {
-				kind = "follow-up"
+		t = newTable(a.out, "", "CUSTOMER", "KIND", "CHANNEL", "SENT", "BY", "TO", "N", "SHA-256")
+		for k, n := range inc.Notifications {
+			sum := n.SHA256
+			if len(sum) > 12 {
+				sum = sum[:12]
 			}
-			t.row("", n.Customer, kind, n.Channel, ts(n.SentAt), n.By)
+			t.row("", n.Customer, n.Kind(), n.Channel, ts(n.SentAt), n.By, n.To, strconv.Itoa(k+1), sum)
 		}
 		t.flush()
+	}
+	for _, o := range pol.Owed(inc) {
+		a.printf("  %s (due %s)\n", o, ts(o.DueAt))
 	}
 	if len(inc.Updates) > 0 {
 		a.printf("\nStatus updates\n")

@@ -48,9 +48,9 @@ before customers must be notified (GDPR Art. 33: 72 hours from awareness).`,
 		a.transitionCmd("resolve", "Mark an incident resolved", model.Resolved),
 		a.transitionCmd("close", "Close a resolved incident (P0/P1 need a complete review)", model.Closed),
 		a.reopenCmd(), a.assignCmd(), a.sevCmd(), a.deleteCmd())
-	add("work", a.breachCmd(), a.awareCmd(), a.checkCmd(), a.noteCmd(), a.notifyCmd(), a.updateCmd(), a.reportCmd(),
+	add("work", a.breachCmd(), a.awareCmd(), a.checkCmd(), a.noteCmd(), a.notifyCmd(), a.contactCmd(), a.updateCmd(), a.reportCmd(),
 		a.reviewCmd(), a.actionCmd())
-	add("read", a.draftCmd(), a.timelineCmd(), a.auditCmd(), a.exportCmd(), a.wallCmd())
+	add("read", a.draftCmd(), a.noticeCmd(), a.timelineCmd(), a.auditCmd(), a.exportCmd(), a.wallCmd())
 	add("admin", a.userCmd(), a.policyCmd(), a.exerciseCmd())
 	if !a.remote() {
 		add("admin", a.backupCmd(), a.serveCmd())

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -13,14 +14,17 @@ import (
 
 func (a *app) breachCmd() *cobra.Command {
 	var (
-		subjects, records int64
-		cats, customers   []string
-		consequences      string
+		subjects, records         int64
+		cats, customers, subjCats []string
+		proposed, mitigation      []string
+		consequences              string
 	)
 	c := &cobra.Command{
-		Use:   "breach REF [yes|no|unknown]",
-		Short: "Record breach facts: whether personal data is affected, what and how much (admin)",
-		Example: `  sitrep breach INC-7 yes --subjects 1200 --records 5400 --category name --category email
+		Use:   "breach REF [yes|no|unknown] [--customer C --subjects N --records N] [--subject-category S]... [--category C]... [--consequences T] [--proposed T]... [--mitigation T]...",
+		Short: "Record breach facts: whether personal data is affected, whose, what and how much (admin)",
+		Example: `  sitrep breach INC-7 yes --customer Acme --subjects 1200 --records 5400 --category name --category email
+  sitrep breach INC-7 --subject-category customers --subject-category employees
+  sitrep breach INC-7 --consequences "Phishing of the people affected" --proposed "Force password resets"
   sitrep breach INC-7 --customer Initech
   sitrep breach INC-7 no`,
 		Args: func(cmd *cobra.Command, argv []string) error {
@@ -38,16 +42,27 @@ func (a *app) breachCmd() *cobra.Command {
 				}
 				f.Breach = &b
 			}
-			if cmd.Flags().Changed("subjects") {
+			fl := cmd.Flags()
+			if fl.Changed("subjects") {
 				f.Subjects = &subjects
 			}
-			if cmd.Flags().Changed("records") {
+			if fl.Changed("records") {
 				f.Records = &records
 			}
-			if cmd.Flags().Changed("consequences") {
+			if fl.Changed("consequences") {
 				f.Consequences = &consequences
 			}
-			f.Categories, f.Customers = cats, customers
+			f.Customers = customers
+			if f.Subjects != nil || f.Records != nil {
+				switch len(customers) {
+				case 0:
+				case 1:
+					f.Customer, f.Customers = customers[0], nil
+				default:
+					return usageError{model.Errorf("--subjects and --records are one customer's numbers; give one --customer with them")}
+				}
+			}
+			f.Categories, f.SubjectCategories, f.Proposed, f.Mitigation = cats, subjCats, proposed, mitigation
 			st, act, err := a.env()
 			if err != nil {
 				return err
@@ -56,11 +71,36 @@ func (a *app) breachCmd() *cobra.Command {
 		},
 	}
 	fl := c.Flags()
-	fl.Int64Var(&subjects, "subjects", 0, "approximate number of data subjects affected")
-	fl.Int64Var(&records, "records", 0, "approximate number of records affected")
+	fl.Int64Var(&subjects, "subjects", 0, "approximate number of data subjects affected (of --customer's, or the only customer's)")
+	fl.Int64Var(&records, "records", 0, "approximate number of records affected (of --customer's, or the only customer's)")
+	fl.StringArrayVar(&customers, "customer", nil, "the customer whose numbers these are, or an affected customer to add (repeat)")
+	fl.StringArrayVar(&subjCats, "subject-category", nil, "a category of data subjects, such as employees (repeat)")
 	fl.StringArrayVar(&cats, "category", nil, "a category of personal data affected (repeat)")
-	fl.StringArrayVar(&customers, "customer", nil, "add an affected customer (repeat)")
-	fl.StringVar(&consequences, "consequences", "", "the likely consequences of the breach, for the notification")
+	fl.StringVar(&consequences, "consequences", "", "the likely consequences of the breach")
+	fl.StringArrayVar(&proposed, "proposed", nil, "a measure proposed (repeat)")
+	fl.StringArrayVar(&mitigation, "mitigation", nil, "a measure to mitigate possible adverse effects on data subjects (repeat)")
+	return c
+}
+
+func (a *app) contactCmd() *cobra.Command {
+	var name, details string
+	c := &cobra.Command{
+		Use:     "contact REF --name N --details D",
+		Short:   "Set the incident's point of contact for controllers (admin; default: the policy's)",
+		Example: `  sitrep contact INC-7 --name "Jane Doe" --details "dpo@example.com, +31 20 123 4567"`,
+		Args:    args("REF"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			st, act, err := a.env()
+			if err != nil {
+				return err
+			}
+			return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return st.SetContact(a.ctx, act, id, name, details) })
+		},
+	}
+	c.Flags().StringVar(&name, "name", "", "the contact person's name (required)")
+	c.Flags().StringVar(&details, "details", "", "how to reach them: address, phone (required)")
+	c.MarkFlagRequired("name")
+	c.MarkFlagRequired("details")
 	return c
 }
 
@@ -168,12 +208,12 @@ func (a *app) updateCmd() *cobra.Command {
 
 func (a *app) notifyCmd() *cobra.Command {
 	var in store.NotifyInput
-	var at string
+	var at, textFile string
 	c := &cobra.Command{
-		Use:   "notify REF --customer NAME",
-		Short: "Record a controller notification sent to a customer (admin)",
-		Example: `  sitrep notify INC-7 --customer Acme --channel email
-  sitrep notify INC-7 --customer Acme --follow-up --at -30m`,
+		Use:   "notify REF --customer NAME [--channel C] [--to ADDRESS] [--follow-up] [--text-file F]",
+		Short: "Record a controller notice sent to a customer, with its exact text (admin)",
+		Example: `  sitrep notify INC-7 --customer Acme --channel email --to dpo@acme.example
+  sitrep notify INC-7 --customer Acme --follow-up --at -30m --text-file sent.md`,
 		Args: args("REF"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			st, act, err := a.env()
@@ -183,15 +223,48 @@ func (a *app) notifyCmd() *cobra.Command {
 			if in.SentAt, err = a.optTime(at); err != nil {
 				return err
 			}
+			if cmd.Flags().Changed("text-file") {
+				if a.remote() && textFile != "-" {
+					return model.Errorf("--text-file reads a file on the server; give the text on standard input with --text-file -")
+				}
+				text, err := a.readTextFile(textFile)
+				if err != nil {
+					return err
+				}
+				in.Text = &text
+			}
 			return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return st.Notify(a.ctx, act, id, in) })
 		},
 	}
 	c.Flags().StringVar(&in.Customer, "customer", "", "the customer (controller) notified (required)")
 	c.Flags().StringVar(&in.Channel, "channel", "email", "how it was sent")
+	c.Flags().StringVar(&in.To, "to", "", "the recipient's address")
 	c.Flags().BoolVar(&in.FollowUp, "follow-up", false, "a follow-up to the initial notification")
 	c.Flags().StringVar(&at, "at", "", "when it was sent: RFC 3339 or -30m (default now)")
+	c.Flags().StringVar(&textFile, "text-file", "", "the text exactly as sent (- reads standard input; default: the current draft)")
 	c.MarkFlagRequired("customer")
 	return c
+}
+
+// readTextFile reads a notice's text from a file, or standard input for -.
+func (a *app) readTextFile(path string) (string, error) {
+	var r io.Reader = a.cfg.in
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return "", model.Errorf("cannot read %s: %v", path, err)
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, model.MaxNoticeBytes+1))
+	if err != nil {
+		return "", model.Errorf("cannot read %s: %v", path, err)
+	}
+	if len(b) > model.MaxNoticeBytes {
+		return "", model.Errorf("%s is longer than %d bytes; a notice is at most that", path, model.MaxNoticeBytes)
+	}
+	return string(b), nil
 }
 
 func (a *app) reportCmd() *cobra.Command {
@@ -220,7 +293,7 @@ func (a *app) reviewCmd() *cobra.Command {
 	var e model.ReviewEdit
 	var rootCause, worked, notWorked, impact string
 	c := &cobra.Command{
-		Use:   "review REF [--root-cause T] [--worked T] [--not-worked T] [--impact T] [--complete]",
+		Use:   "review REF [--root-cause T] [--worked T] [--not-worked T] [--impact T [--customer C]] [--complete]",
 		Short: "Write the post-incident review (members); --complete marks it done (admin)",
 		Args:  args("REF"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
@@ -243,7 +316,8 @@ func (a *app) reviewCmd() *cobra.Command {
 	c.Flags().StringVar(&rootCause, "root-cause", "", "the root cause")
 	c.Flags().StringVar(&worked, "worked", "", "what worked")
 	c.Flags().StringVar(&notWorked, "not-worked", "", "what did not work")
-	c.Flags().StringVar(&impact, "impact", "", "the customer impact")
+	c.Flags().StringVar(&impact, "impact", "", "the customer impact (of --customer's, or in general)")
+	c.Flags().StringVar(&e.Customer, "customer", "", "write this affected customer's own impact (with --impact)")
 	c.Flags().BoolVar(&e.Complete, "complete", false, "mark the review complete (every section written, action items owned and dated)")
 	return c
 }
