@@ -379,3 +379,26 @@ func TestRefusedKeyFloodIsBounded(t *testing.T) {
 		t.Errorf("%d login_refused rows for %d keys in %v; want between 20 and %d", rows, n, elapsed, limit)
 	}
 }
+
+// A wallboard is never typed at: the keyboard idle timeout leaves it be,
+// and the maximum session time still ends it.
+func TestWallboardOutlivesTheIdleTimeout(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *Config) { c.IdleTimeout, c.MaxSessionTime = time.Second, 6*time.Second })
+	wall := openPTY(t, h.dial("vera"), 100, 30, true, "wall")
+	idle := openPTY(t, h.dial("bob"), 100, 30, true, "")
+	// The console opened after the wall ends first, by the idle timeout.
+	idle.waitEnd(t, 5*time.Second)
+	if !strings.Contains(idle.out.String(), "no keyboard input") {
+		t.Errorf("the idle console was not told why it ended: %q", tail(idle.out.String(), 300))
+	}
+	select {
+	case <-wall.ended:
+		t.Fatalf("the wallboard ended with the idle console: %q", tail(wall.out.String(), 300))
+	default:
+	}
+	wall.waitEnd(t, 10*time.Second)
+	if out := wall.out.String(); strings.Contains(out, "no keyboard input") {
+		t.Errorf("the wallboard was ended by the idle timeout: %q", tail(out, 300))
+	}
+}

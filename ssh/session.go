@@ -270,7 +270,9 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, wins *windows, 
 					p.Send(m)
 				}
 			case now := <-tick.C:
-				if in.idleFor(now) > s.cfg.IdleTimeout {
+				// A wallboard is read, never typed at: only the maximum
+				// session time ends it.
+				if !wall && in.idleFor(now) > s.cfg.IdleTimeout {
 					reg.mu.Lock()
 					reg.why = fmt.Sprintf("no keyboard input for %s; the session ended", s.cfg.IdleTimeout)
 					reg.mu.Unlock()
