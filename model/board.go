@@ -88,7 +88,8 @@ func FormatHMS(d time.Duration) string {
 	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
 }
 
-// FormatCountdown is a deadline as a countdown: HH:MM:SS while pending,
+// FormatCountdown is a deadline as a countdown: HH:MM:SS while pending
+// (days and HH:MM from 72 hours up),
 // OVERDUE +HH:MM:SS once missed and still open, and the outcome once met
 // (met, or met late with the lateness) or n/a.
 func FormatCountdown(d Deadline) string {
@@ -98,9 +99,23 @@ func FormatCountdown(d Deadline) string {
 	case d.State == Met:
 		return "met"
 	case !d.MetAt.IsZero():
-		return "met late +" + FormatHMS(d.Remaining)
+		return "met late +" + formatLeft(d.Remaining)
 	case d.Remaining < 0:
-		return "OVERDUE +" + FormatHMS(d.Remaining)
+		return "OVERDUE +" + formatLeft(d.Remaining)
 	}
-	return FormatHMS(d.Remaining)
+	return formatLeft(d.Remaining)
+}
+
+// formatLeft is HH:MM:SS up to the 72 hours of the GDPR clock, whose
+// every second is read; beyond, days and HH:MM (a review due in two
+// weeks reads 13d 23:59, not 335:59:56).
+func formatLeft(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	if d < 72*time.Hour {
+		return FormatHMS(d)
+	}
+	m := int64(d / time.Minute)
+	return fmt.Sprintf("%dd %02d:%02d", m/(24*60), m/60%24, m%60)
 }

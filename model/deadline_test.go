@@ -626,3 +626,28 @@ func TestChainedClocks(t *testing.T) {
 		t.Error("after-notify applies to breaches and the breach is unknown: want provisional")
 	}
 }
+
+func TestFormatCountdown(t *testing.T) {
+	h := time.Hour
+	due := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		d    Deadline
+		want string
+	}{
+		{Deadline{State: Pending, Remaining: 71*h + 59*time.Minute + 58*time.Second}, "71:59:58"}, // the GDPR clock, every second
+		{Deadline{State: Pending, Remaining: 72*h - time.Second}, "71:59:59"},
+		{Deadline{State: Pending, Remaining: 72 * h}, "3d 00:00"},
+		{Deadline{State: Pending, Remaining: 335*h + 59*time.Minute + 56*time.Second}, "13d 23:59"}, // a review due in two weeks
+		{Deadline{State: Pending, Remaining: 5 * time.Second}, "00:00:05"},
+		{Deadline{State: Missed, Remaining: -(2*h + 3*time.Second)}, "OVERDUE +02:00:03"},
+		{Deadline{State: Missed, Remaining: -(100 * h)}, "OVERDUE +4d 04:00"},
+		{Deadline{State: Missed, Remaining: -h, MetAt: due}, "met late +01:00:00"},
+		{Deadline{State: Met, MetAt: due}, "met"},
+		{Deadline{State: NA}, "n/a"},
+	}
+	for _, tt := range tests {
+		if got := FormatCountdown(tt.d); got != tt.want {
+			t.Errorf("FormatCountdown(%v, %v) = %q, want %q", tt.d.State, tt.d.Remaining, got, tt.want)
+		}
+	}
+}
