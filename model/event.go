@@ -102,7 +102,10 @@ func (e Event) Text() string {
 	case EvLogin:
 		return fmt.Sprintf("logged in with key %s", g("fingerprint"))
 	case EvLoginRefused:
-		return fmt.Sprintf("refused key %s", g("fingerprint"))
+		if g("user") == "" { // written before the name was kept
+			return fmt.Sprintf("refused key %s", g("fingerprint"))
+		}
+		return fmt.Sprintf("refused key %s for user %q", g("fingerprint"), g("user"))
 	case EvUserAdd:
 		return fmt.Sprintf("added user %s as %s", g("name"), g("role"))
 	case EvUserRemove:

@@ -249,7 +249,7 @@ func (s *Server) publicKey(ctx cssh.Context, key cssh.PublicKey) bool {
 	if ip := hostOf(ctx.RemoteAddr()); s.refused.allow(ip, fp+" "+ip, time.Now()) {
 		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if err := s.cfg.Store.RecordRefusedKey(c, fp, src); err != nil {
+		if err := s.cfg.Store.RecordRefusedKey(c, fp, ctx.User(), src); err != nil {
 			s.cfg.Log.Error("audit refused key", "err", err)
 		}
 	}

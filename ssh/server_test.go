@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -65,6 +66,10 @@ func TestUnknownKeyRefusedAndAudited(t *testing.T) {
 	e := evs[0]
 	if !strings.HasPrefix(e.Source, "ssh:127.0.0.1:") || e.Target != "key:"+fp {
 		t.Errorf("refusal event source %q target %q; want ssh:127.0.0.1:PORT and key:%s", e.Source, e.Target, fp)
+	}
+	// The name the client asked for is kept: who was being tried.
+	if e.Data["user"] != cfg.User || !strings.Contains(e.Text(), fmt.Sprintf("for user %q", cfg.User)) {
+		t.Errorf("refusal event user %q, text %q; want the name asked for, %q", e.Data["user"], e.Text(), cfg.User)
 	}
 
 	// The same key again, twice, within the minute: no more rows.

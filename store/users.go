@@ -204,11 +204,16 @@ func (s *Store) RecordLogin(ctx context.Context, u model.User, fingerprint, sour
 		map[string]string{"name": u.Name, "fingerprint": fingerprint}, u.ID)
 }
 
-// RecordRefusedKey notes a key that no user has (action login_refused).
-// The server rate-limits these so a flood cannot fill the database.
-func (s *Store) RecordRefusedKey(ctx context.Context, fingerprint, source string) error {
+// RecordRefusedKey notes a key that no user has (action login_refused),
+// with the user name the client asked for: the client chose it, so it is
+// kept as one line of at most 100 characters.
+func (s *Store) RecordRefusedKey(ctx context.Context, fingerprint, user, source string) error {
+	user = model.SanitizeLine(user)
+	if r := []rune(user); len(r) > model.MaxName {
+		user = string(r[:model.MaxName]) + "…"
+	}
 	return s.recordAuth(ctx, model.Actor{Name: "-", Source: source}, model.EvLoginRefused, "key:"+fingerprint,
-		map[string]string{"fingerprint": fingerprint}, 0)
+		map[string]string{"fingerprint": fingerprint, "user": user}, 0)
 }
 
 func (s *Store) recordAuth(ctx context.Context, actor model.Actor, action, target string, data map[string]string, userID int64) error {
