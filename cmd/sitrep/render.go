@@ -7,7 +7,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"sitrep/model"
 )
@@ -28,14 +27,6 @@ func (t *table) row(cells ...string) {
 }
 
 func (t *table) flush() error { return t.tw.Flush() }
-
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
 
 // deadlineCell is a deadline for a table: symbol, kind and countdown.
 func deadlineCell(d model.Deadline) string {
@@ -86,7 +77,7 @@ func (a *app) printBoard(list []*model.Incident, pol model.Policy, now time.Time
 			next = deadlineCell(d)
 		}
 		t.row(inc.Ref(), string(inc.Severity), string(inc.Status), ic,
-			fmt.Sprintf("%d/%d", inc.Progress.Settled(), inc.Progress.Total), next, truncate(inc.Title, 60))
+			fmt.Sprintf("%d/%d", inc.Progress.Settled(), inc.Progress.Total), next, inc.Title) // printed text is never cut: a pipe has no width
 	}
 	t.flush()
 }
@@ -160,7 +151,7 @@ func (a *app) printIncident(inc *model.Incident, pol model.Policy, now time.Time
 				by += ": " + it.Reason
 			}
 		}
-		t.row(it.State.Mark(), it.Key, string(it.State), truncate(it.Item, 60), by)
+		t.row(it.State.Mark(), it.Key, string(it.State), it.Item, by)
 	}
 	t.flush()
 
