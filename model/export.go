@@ -142,7 +142,11 @@ func ExportMarkdown(i *Incident, p Policy, events []Event, now time.Time) string
 	line("## Timeline")
 	line("")
 	for _, e := range events {
-		line("- %s · %s (%s): %s", ts(e.Time), SanitizeLine(e.Actor), SanitizeLine(e.Source), SanitizeLine(e.Text()))
+		text := SanitizeLines(e.Text())
+		line("- %s · %s (%s): %s", ts(e.Time), SanitizeLine(e.Actor), SanitizeLine(e.Source), text[0])
+		for _, l := range text[1:] {
+			line("  %s", l) // the same list item, in Markdown
+		}
 	}
 	return b.String()
 }

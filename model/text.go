@@ -96,6 +96,16 @@ func Sanitize(s string) string {
 	return b.String()
 }
 
+// SanitizeLines is s sanitised as SanitizeLine is, but a line per line of
+// s: a multi-line note keeps its lines wherever it is shown.
+func SanitizeLines(s string) []string {
+	lines := strings.Split(strings.TrimRight(Sanitize(s), "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = SanitizeLine(l)
+	}
+	return lines
+}
+
 // SanitizeLine is Sanitize for one-line display: newlines and tabs become
 // spaces.
 func SanitizeLine(s string) string {

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -257,5 +258,23 @@ func TestErrorf(t *testing.T) {
 	wantUserError(t, err)
 	if err.Error() != "x is 3" {
 		t.Errorf("Errorf = %q", err)
+	}
+}
+
+func TestSanitizeLines(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"one", []string{"one"}},
+		{"one\ntwo", []string{"one", "two"}},
+		{"one\n\ntwo\n", []string{"one", "", "two"}},
+		{"a\tb\x1b[2J\nc\u009b1m", []string{"a b[2J", "c1m"}},
+		{"", []string{""}},
+	}
+	for _, tt := range tests {
+		if got := SanitizeLines(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("SanitizeLines(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

@@ -199,7 +199,11 @@ func (p *events) print(evs []model.Event) error {
 			}
 			p.a.printf("%s%s", sep, bytes.TrimSuffix(p.el.Bytes(), []byte("\n")))
 		} else {
-			p.a.printf("%6d  %s  %s (%s)  %s\n", e.Seq, e.Time.In(p.loc).Format(model.TimeFormat), e.Actor, e.Source, model.SanitizeLine(e.Text()))
+			text := model.SanitizeLines(e.Text())
+			p.a.printf("%6d  %s  %s (%s)  %s\n", e.Seq, e.Time.In(p.loc).Format(model.TimeFormat), e.Actor, e.Source, text[0])
+			for _, l := range text[1:] {
+				p.a.printf("%8s%s\n", "", l) // under the sequence number's column, indented
+			}
 		}
 		p.n++
 		if p.a.out.err != nil {
