@@ -347,7 +347,12 @@ func TestConsoleNote(t *testing.T) {
 	}
 	h.refresh()
 	h.press("G")
-	assertContains(t, "timeline", h.screen(), "noted on INC-1: Blocked the ASN at the edge. Rate limit raised to 50/min.")
+	// The note keeps its two lines.
+	scr := h.screen()
+	assertContains(t, "timeline", scr, "noted on INC-1: Blocked the ASN at the edge.", "\n    Rate limit raised to 50/min.")
+	if strings.Contains(scr, "edge. Rate limit") {
+		t.Errorf("the note's lines were joined:\n%s", scr)
+	}
 }
 
 func TestConsoleContainConfirm(t *testing.T) {
