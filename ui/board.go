@@ -78,7 +78,7 @@ func (m *Model) boardKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Quit.Binding):
 		return tea.Quit
 	case key.Matches(msg, k.Help.Binding):
-		m.back, m.page = m.page, pageHelp
+		m.openHelp()
 	case key.Matches(msg, k.Up.Binding):
 		m.board.move(m.rows, m.board.cursor-1)
 	case key.Matches(msg, k.Down.Binding):
@@ -124,24 +124,28 @@ func (m *Model) boardView() string {
 		b.WriteString(clip(m.filter.View(), w))
 		b.WriteString("\n")
 	}
-	cols := boardColumns(w)
-	b.WriteString(m.st.Header.Render(cell(cols.header(), w)))
-	b.WriteString("\n")
-	used := strings.Count(b.String(), "\n")
-	avail := h - used - 1 // footer
+	used := strings.Count(b.String(), "\n") + 1 // and the column headings
+	avail := h - used - 1                       // footer
+	heading := func(c columns) {
+		b.WriteString(m.st.Header.Render(cell(c.header(), w)) + "\n")
+	}
+	empty := ""
 	switch {
 	case m.snap != nil && m.snap.Board == nil && m.snap.Err != nil:
-		b.WriteString(m.st.Error.Render(clip("Cannot load the board: "+m.snap.Err.Error(), w)))
-		b.WriteString("\n")
+		empty = m.st.Error.Render(clip("Cannot load the board: "+m.snap.Err.Error(), w))
 	case len(m.rows) == 0 && m.filter.Value() != "":
-		b.WriteString(m.st.Dim.Render("No incident matches the filter; esc clears it."))
-		b.WriteString("\n")
+		empty = m.st.Dim.Render("No incident matches the filter; esc clears it.")
 	case len(m.rows) == 0:
-		b.WriteString(m.st.Dim.Render("No active incidents. Press n to declare one."))
-		b.WriteString("\n")
+		empty = m.st.Dim.Render("No active incidents. Press n to declare one.")
+	}
+	switch {
+	case empty != "":
+		heading(boardColumns(w, rowWidths{}))
+		b.WriteString(empty + "\n")
 	default:
 		// Only the rows on screen are drawn: a board of a thousand costs
-		// what a screenful costs.
+		// what a screenful costs. The columns are as wide as what the
+		// rows on screen hold, and the title has the rest.
 		off := m.board.offset
 		if m.board.cursor < off {
 			off = m.board.cursor
@@ -152,8 +156,17 @@ func (m *Model) boardView() string {
 		off = max(0, min(off, len(m.rows)-max(1, avail)))
 		m.board.offset = off
 		pol := m.policy()
+		rows := make([]rowText, 0, max(1, avail))
+		var need rowWidths
 		for i := off; i < min(len(m.rows), off+max(1, avail)); i++ {
-			b.WriteString(m.boardRow(cols, m.rows[i], pol, w, i == m.board.cursor))
+			r := m.rowText(m.rows[i], pol, w)
+			need.take(r)
+			rows = append(rows, r)
+		}
+		cols := boardColumns(w, need)
+		heading(cols)
+		for i, r := range rows {
+			b.WriteString(m.boardRow(cols, r, w, off+i == m.board.cursor))
 			b.WriteString("\n")
 		}
 	}
@@ -238,38 +251,99 @@ func (m *Model) footer(w int, keys []binding) string {
 	})
 }
 
-// columns are the board's column widths at a screen width; the title
-// takes what is left, and wide screens get more columns.
+// columns are the board's column widths at a screen width; 0 hides a
+// column. The title takes what is left.
 type columns struct {
 	ref, sev, title, status, ic, check, due int
 	breach, source, customers               int
+	// narrow puts the countdown, the column that matters most, before
+	// the title on a small screen.
+	narrow bool
 }
 
-func boardColumns(w int) columns {
-	c := columns{ref: 7, sev: 2, status: 9, ic: 8, check: 5, due: 26}
-	if w >= 100 {
-		c.status, c.ic = 12, 12
+// rowText is one incident's row as plain text, measured before the
+// columns are laid out, and its styled cells.
+type rowText struct {
+	ref, title, status, ic, check, due, breach, source, customers string
+	sev                                                           model.Severity
+	icStyle                                                       lipgloss.Style
+	dueStyled                                                     string
+}
+
+// rowWidths are the widest texts of the rows on screen, per column.
+type rowWidths struct {
+	ref, title, status, ic, check, due, breach, source, customers int
+}
+
+func (n *rowWidths) take(r rowText) {
+	for _, p := range []struct {
+		to *int
+		s  string
+	}{{&n.ref, r.ref}, {&n.title, r.title}, {&n.status, r.status}, {&n.ic, r.ic}, {&n.check, r.check},
+		{&n.due, r.due}, {&n.breach, r.breach}, {&n.source, r.source}, {&n.customers, r.customers}} {
+		*p.to = max(*p.to, lipgloss.Width(p.s))
 	}
+}
+
+// boardColumns lays out the board for a screen w cells wide whose rows
+// hold texts as wide as need: each column as wide as its widest text (or
+// heading) within a cap, the title the rest. Below 64 cells the board
+// keeps reference, severity, countdown and title, in that order, and the
+// commander when the title still has room.
+func boardColumns(w int, need rowWidths) columns {
+	c := columns{ref: max(need.ref, 3), sev: 2, due: max(need.due, 3)}
+	gaps := func(ws ...int) (fixed int) {
+		for _, v := range ws {
+			if v > 0 {
+				fixed += v + 1 // the gap before each column, and the title's
+			}
+		}
+		return fixed
+	}
+	if w < 64 {
+		c.narrow = true
+		c.due = min(c.due, max(8, w/2))
+		c.title = w - gaps(c.ref, c.sev, c.due)
+		if ic := min(max(need.ic, 2), 10); c.title-ic-1 >= 16 {
+			c.ic = ic
+			c.title -= ic + 1
+		}
+		c.title = max(4, c.title)
+		return c
+	}
+	c.status = min(max(need.status, 6), 12)
+	icCap := 12
+	if w >= 150 {
+		icCap = 16
+	}
+	c.ic = min(max(need.ic, 2), icCap)
+	c.check = max(need.check, 4)
 	if w >= 130 {
-		c.breach, c.source = 7, 17
+		c.breach, c.source = max(need.breach, 6), min(max(need.source, 6), 17)
 	}
 	if w >= 150 {
-		c.customers, c.ic = 24, 16
+		c.customers = min(max(need.customers, 9), 30)
 	}
-	n, fixed := 0, 0
-	for _, v := range []int{c.ref, c.sev, c.status, c.ic, c.check, c.due, c.breach, c.source, c.customers} {
-		if v > 0 {
-			n++
-			fixed += v
-		}
+	c.title = max(8, w-gaps(c.ref, c.sev, c.status, c.ic, c.check, c.due, c.breach, c.source, c.customers))
+	// A title narrower than the room: the customers, when cut, have it.
+	if spare := c.title - max(need.title, 5); spare > 0 && c.customers > 0 && need.customers > c.customers {
+		more := min(spare, need.customers-c.customers)
+		c.customers += more
+		c.title -= more
 	}
-	c.title = max(8, w-fixed-n) // n gaps: one before each column but the first, and the title's
 	return c
 }
 
 func (c columns) cells(ref, sev, title, status, ic, check, due, breach, source, customers string) string {
-	cells := []string{cell(ref, c.ref), cell(sev, c.sev), cell(title, c.title), cell(status, c.status),
-		cell(ic, c.ic), cell(check, c.check), cell(due, c.due)}
+	cells := []string{cell(ref, c.ref), cell(sev, c.sev)}
+	if c.narrow {
+		cells = append(cells, cell(due, c.due), cell(title, c.title))
+		if c.ic > 0 {
+			cells = append(cells, cell(ic, c.ic))
+		}
+		return strings.Join(cells, " ")
+	}
+	cells = append(cells, cell(title, c.title), cell(status, c.status), cell(ic, c.ic), cell(check, c.check), cell(due, c.due))
 	if c.breach > 0 {
 		cells = append(cells, cell(breach, c.breach), cell(source, c.source))
 	}
@@ -279,46 +353,61 @@ func (c columns) cells(ref, sev, title, status, ic, check, due, breach, source, 
 	return strings.Join(cells, " ")
 }
 
+// header is the column headings, each the longest that fits its column.
 func (c columns) header() string {
-	ic := "COMMANDER"
-	if c.ic < len(ic) {
-		ic = "IC"
+	pick := func(w int, names ...string) string {
+		for _, n := range names {
+			if len(n) <= w {
+				return n
+			}
+		}
+		return names[len(names)-1]
 	}
-	return c.cells("REF", "SV", "TITLE", "STATUS", ic, "LIST", "NEXT DEADLINE", "BREACH", "SOURCE", "CUSTOMERS")
+	return c.cells("REF", "SV", "TITLE", "STATUS", pick(c.ic, "COMMANDER", "IC"), "LIST",
+		pick(c.due, "NEXT DEADLINE", "DEADLINE", "DUE"), "BREACH", "SOURCE", "CUSTOMERS")
 }
 
 // statusLabel shortens the longest status on narrow screens.
-func (c columns) statusLabel(s model.Status) string {
-	if s == model.Acknowledged && c.status < len(s) {
+func statusLabel(s model.Status, w int) string {
+	if s == model.Acknowledged && w < 100 {
 		return "ack'd"
 	}
 	return string(s)
 }
 
-// boardRow is one incident's row. The selected row is drawn plain and in
-// reverse video, so it stands out on any terminal and in monochrome.
-func (m *Model) boardRow(c columns, inc *model.Incident, pol model.Policy, w int, selected bool) string {
-	ic := model.SanitizeLine(inc.Commander)
-	icStyle := lipgloss.NewStyle()
+// rowText is what an incident's row says, before it is laid out.
+func (m *Model) rowText(inc *model.Incident, pol model.Policy, w int) rowText {
+	r := rowText{ref: inc.Ref(), sev: inc.Severity, title: model.SanitizeLine(inc.Title),
+		status: statusLabel(inc.Status, w), ic: model.SanitizeLine(inc.Commander), icStyle: lipgloss.NewStyle(),
+		check:  fmt.Sprintf("%d/%d", inc.Progress.Settled(), inc.Progress.Total),
+		breach: string(inc.Breach), source: string(inc.Source),
+		customers: model.SanitizeLine(strings.Join(inc.Customers, ", ")),
+		due:       "—", dueStyled: m.st.Dim.Render("—")}
 	switch {
 	case inc.NoIC():
-		ic, icStyle = "NO IC", m.st.Error
-	case ic == "":
-		ic, icStyle = "—", m.st.Dim
+		r.ic, r.icStyle = "NO IC", m.st.Error
+	case r.ic == "":
+		r.ic, r.icStyle = "—", m.st.Dim
 	}
-	due, dueText := m.st.Dim.Render("—"), "—"
 	if d, ok := model.Nearest(pol.Deadlines(inc, m.now)); ok {
-		dueText = model.UrgencyOf(d).Symbol() + " " + model.FormatCountdown(d) + " " + d.Kind
-		due = m.st.Countdown(d) + " " + m.st.Dim.Render(d.Kind)
+		text := model.FormatCountdown(d)
+		if w < 64 {
+			// ✖ already says overdue; the room goes to the title.
+			text = strings.TrimPrefix(text, "OVERDUE ")
+		}
+		r.due = model.UrgencyOf(d).Symbol() + " " + text + " " + d.Kind
+		r.dueStyled = m.st.countdownText(d, text) + " " + m.st.Dim.Render(d.Kind)
 	}
-	title := model.SanitizeLine(inc.Title)
-	check := fmt.Sprintf("%d/%d", inc.Progress.Settled(), inc.Progress.Total)
-	customers := model.SanitizeLine(strings.Join(inc.Customers, ", "))
+	return r
+}
+
+// boardRow is one incident's row. The selected row is drawn plain and in
+// reverse video, so it stands out on any terminal and in monochrome.
+func (m *Model) boardRow(c columns, r rowText, w int, selected bool) string {
 	if selected {
-		row := c.cells(inc.Ref(), string(inc.Severity), title, c.statusLabel(inc.Status), ic, check, dueText,
-			string(inc.Breach), string(inc.Source), customers)
+		row := c.cells(r.ref, string(r.sev), r.title, r.status, r.ic, r.check, r.due, r.breach, r.source, r.customers)
 		return m.st.Selected.Render(cell(row, w))
 	}
-	return clip(c.cells(inc.Ref(), m.st.Sev[inc.Severity].Render(string(inc.Severity)), title, c.statusLabel(inc.Status),
-		icStyle.Render(ic), check, due, string(inc.Breach), string(inc.Source), customers), w)
+	return clip(c.cells(r.ref, m.st.Sev[r.sev].Render(string(r.sev)), r.title, r.status,
+		r.icStyle.Render(r.ic), r.check, r.dueStyled, r.breach, r.source, r.customers), w)
 }

@@ -55,9 +55,7 @@ func TestConsoleAck(t *testing.T) {
 	}
 	assertContains(t, "footer", h.screen(), "Acknowledged INC-6.")
 	h.refresh()
-	if !strings.Contains(h.screen(), "INC-6   P2 Payment webhooks delayed for … acknowledged") {
-		t.Errorf("the board does not show INC-6 acknowledged:\n%s", h.screen())
-	}
+	assertRow(t, "the board", h.screen(), "INC-6 ", "P2 Payment webhooks delayed for", "acknowledged")
 
 	// Acknowledging again is refused with the store's sentence.
 	h.press("a")
@@ -251,7 +249,22 @@ func TestConsoleFormsCancel(t *testing.T) {
 				t.Fatalf("%v opened no form (flash %q)", tt.keys, h.m.flash)
 			}
 			h.typeText("abc")
+			typed := h.m.form.typed() // a picker takes no letters
+			want := "Cancelled; nothing was written."
 			h.press("esc")
+			if typed {
+				// Typing is not thrown away on one key: esc asks, n goes back.
+				if h.m.form == nil || !h.m.form.discarding {
+					t.Fatal("esc threw the typed text away without asking")
+				}
+				assertContains(t, "form", h.screen(), "Discard what you typed?")
+				h.press("n")
+				if h.m.form == nil || h.m.form.discarding || !h.m.form.typed() {
+					t.Fatal("n should go back to the form with the text kept")
+				}
+				h.press("esc", "esc")
+				want = "Discarded; nothing was written."
+			}
 			h.flush(50 * time.Millisecond)
 			if h.m.form != nil {
 				t.Fatal("esc left the form open")
@@ -259,8 +272,8 @@ func TestConsoleFormsCancel(t *testing.T) {
 			if got := e.seq(t); got != before {
 				t.Fatalf("cancelling wrote %d events", got-before)
 			}
-			if h.m.flash != "Cancelled; nothing was written." {
-				t.Errorf("flash %q, want the cancellation", h.m.flash)
+			if h.m.flash != want {
+				t.Errorf("flash %q, want %q", h.m.flash, want)
 			}
 		})
 	}
@@ -580,10 +593,14 @@ func TestConsoleBreachConfirmBack(t *testing.T) {
 	if h.m.form == nil || h.m.form.confirming != "" {
 		t.Fatal("esc on the confirmation should go back to the form")
 	}
-	h.press("esc")
+	h.press("esc") // asks: the picks were changed
+	if h.m.form == nil || !h.m.form.discarding {
+		t.Fatal("esc on a changed form should ask before discarding")
+	}
+	h.press("y")
 	h.flush(50 * time.Millisecond)
 	if h.m.form != nil || e.seq(t) != before {
-		t.Fatal("esc twice should cancel without writing")
+		t.Fatal("esc, esc, y should cancel without writing")
 	}
 }
 
@@ -654,4 +671,41 @@ func TestConsoleAwareStoresTheConfirmedTime(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestConsoleTimelineFollowsTail: a timeline shown to its end follows new
+// events as they arrive; one scrolled up stays where it is and says how
+// much is below.
+func TestConsoleTimelineFollowsTail(t *testing.T) {
+	e := newConEnv(t)
+	h := newConsole(t, e, conOwner, 80, 24)
+	h.open(incExport, tabTimeline)
+	assertContains(t, "timeline at the top", h.screen(), "more lines below")
+
+	h.press("G")
+	assertNotContains(t, "timeline at its end", h.screen(), "more lines below")
+	ctx := context.Background()
+	id := e.id[incExport]
+	if _, err := e.st.Note(ctx, conMember, id, "first note after G"); err != nil {
+		t.Fatal(err)
+	}
+	h.refresh()
+	scr := h.screen()
+	assertContains(t, "timeline following its end", scr, "noted on INC-2: first note after G")
+	assertNotContains(t, "timeline following its end", scr, "more lines below")
+
+	h.press("k")
+	top := h.m.inc.cursor[tabTimeline]
+	assertContains(t, "timeline one line up", h.screen(), "↓ 2 more lines below")
+	if _, err := e.st.Note(ctx, conMember, id, "second note, while scrolled up"); err != nil {
+		t.Fatal(err)
+	}
+	h.refresh()
+	if got := h.m.inc.cursor[tabTimeline]; got != top {
+		t.Errorf("scrolled-up timeline moved from line %d to %d when an event arrived", top, got)
+	}
+	assertContains(t, "timeline scrolled up", h.screen(), "↓ 4 more lines below")
+	assertNotContains(t, "timeline scrolled up", h.screen(), "second note, while scrolled up")
+	h.press("G")
+	assertContains(t, "timeline back at its end", h.screen(), "second note, while scrolled up")
 }

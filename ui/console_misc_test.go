@@ -144,3 +144,43 @@ func TestConsoleExerciseMessageAndControls(t *testing.T) {
 		t.Fatalf("X for an owner opened no exercise form")
 	}
 }
+
+// TestConsoleHelpScrollsWhenSmall: at 40×12 the help is one column that
+// scrolls to its last key, never two columns cut short.
+func TestConsoleHelpScrollsWhenSmall(t *testing.T) {
+	e := newConEnv(t)
+	h := newConsole(t, e, conOwner, 40, 12)
+	h.press("?")
+	scr := h.screen()
+	assertContains(t, "help at 40×12", scr, "  ↑/k        up", "j/k scroll · esc closes · 1–9 of 20")
+	assertNotContains(t, "help at 40×12", scr, "C          close")
+	h.press("G")
+	scr = h.screen()
+	assertContains(t, "help scrolled to its end", scr, "  C          close", "12–20 of 20")
+	h.press("k", "k")
+	assertContains(t, "help scrolled up two lines", h.screen(), "10–18 of 20")
+	h.press("esc")
+	if h.m.page != pageBoard {
+		t.Fatalf("esc left the help on page %d", h.m.page)
+	}
+	h.press("?")
+	assertContains(t, "help opened again", h.screen(), "1–9 of 20")
+}
+
+// TestConsoleDeclareChoiceInView: at 40×12 the chosen severity stays on
+// screen, whichever it is, with its description below it.
+func TestConsoleDeclareChoiceInView(t *testing.T) {
+	e := newConEnv(t)
+	h := newConsole(t, e, conOwner, 40, 12)
+	h.press("n")
+	h.typeText("Disk full")
+	h.press("tab")
+	for range 5 {
+		fl := h.m.form.fields[h.m.form.focus]
+		if fl.kind != fieldChoice {
+			t.Fatalf("focus on %q, want the severity picker", fl.label)
+		}
+		assertContains(t, "declare form at 40×12", h.screen(), "● "+fl.choices[fl.pick].label)
+		h.press("j")
+	}
+}

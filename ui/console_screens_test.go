@@ -32,7 +32,7 @@ func conScreens(t *testing.T, e *conEnv, w, h int, shot func(name string, hn *co
 
 func TestConsoleGolden(t *testing.T) {
 	e := newConEnv(t)
-	for _, sz := range [][2]int{{80, 24}, {160, 50}} {
+	for _, sz := range [][2]int{{40, 12}, {80, 24}, {160, 50}} {
 		w, h := sz[0], sz[1]
 		conScreens(t, e, w, h, func(name string, hn *conHarness) {
 			raw := hn.raw()

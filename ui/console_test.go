@@ -571,6 +571,27 @@ func assertContains(t testing.TB, what, s string, wants ...string) {
 	}
 }
 
+// assertRow checks that a screen has a line holding the cells in order,
+// however wide the columns between them are laid out.
+func assertRow(t testing.TB, what, screen string, cells ...string) {
+	t.Helper()
+	for _, l := range strings.Split(screen, "\n") {
+		rest, ok := l, true
+		for _, c := range cells {
+			i := strings.Index(rest, c)
+			if i < 0 {
+				ok = false
+				break
+			}
+			rest = rest[i+len(c):]
+		}
+		if ok {
+			return
+		}
+	}
+	t.Errorf("%s has no line with %q in order:\n%s", what, cells, screen)
+}
+
 func assertNotContains(t testing.TB, what, s string, unwanted ...string) {
 	t.Helper()
 	for _, w := range unwanted {

@@ -130,6 +130,20 @@ type form struct {
 	// (it names the clock an edit moves).
 	confirm    func(v values) (string, error)
 	confirming string
+	// opened are the values the form opened with; esc on a form whose
+	// values differ asks before it throws them away (discarding).
+	opened     values
+	discarding bool
+}
+
+// typed says whether the user changed anything since the form opened.
+func (f *form) typed() bool {
+	for k, v := range f.values() {
+		if f.opened[k] != v {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *form) values() values {
@@ -155,6 +169,7 @@ func (m *Model) openForm(f *form) tea.Cmd {
 	m.form = f
 	f.resize(m.formWidth())
 	f.focus = 0
+	f.opened = f.values()
 	for _, fl := range f.fields {
 		fl.validate()
 		fl.err = "" // no complaints before the user typed
@@ -191,8 +206,22 @@ func (m *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if f.discarding {
+		// Only esc again or y throws the typing away; any other key goes
+		// back to the form.
+		f.discarding = false
+		if k == "esc" || k == "y" {
+			m.form = nil
+			m.setFlash("Discarded; nothing was written.", false)
+		}
+		return nil
+	}
 	switch k {
 	case "esc":
+		if f.typed() {
+			f.discarding = true
+			return nil
+		}
 		m.form = nil
 		m.setFlash("Cancelled; nothing was written.", false)
 		return nil
@@ -251,7 +280,9 @@ func (f *form) view(st Styles, w, h int) string {
 	var lines []string
 	add := func(ls ...string) { lines = append(lines, ls...) }
 	add(st.Title.Render(clip(f.title, inner)), "")
-	focusTop, focusEnd := 0, 0
+	// The focused field's lines, and within them the ones that must stay
+	// in view: the chosen option with its description.
+	focusTop, focusEnd, pickTop, pickEnd := 0, 0, 0, 0
 	for i, fl := range f.fields {
 		if i != f.focus {
 			// Unfocused: one line, label and value.
@@ -285,12 +316,14 @@ func (f *form) view(st Styles, w, h int) string {
 		case fieldChoice:
 			for j, c := range fl.choices {
 				if j == fl.pick {
+					pickTop = len(lines)
 					add(st.Key.Render(clip(" ● "+c.label, inner)))
 					for _, dl := range wrap(c.desc, inner-5) {
 						if c.desc != "" {
 							add("     " + st.Dim.Render(dl))
 						}
 					}
+					pickEnd = len(lines)
 				} else {
 					add(clip("   "+c.label, inner))
 				}
@@ -302,6 +335,9 @@ func (f *form) view(st Styles, w, h int) string {
 			}
 		}
 		focusEnd = len(lines)
+		if fl.kind != fieldChoice {
+			pickTop, pickEnd = focusTop, focusEnd
+		}
 	}
 	if f.err != "" {
 		add("")
@@ -313,6 +349,9 @@ func (f *form) view(st Styles, w, h int) string {
 	switch {
 	case f.busy:
 		add(st.Dim.Render("Saving…"))
+	case f.discarding:
+		add(st.Bold.Render(clip("Discard what you typed?", inner)))
+		add(clip(st.Key.Render("esc")+"/"+st.Key.Render("y")+" discard  "+st.Key.Render("n")+" back to the form", inner))
 	case f.confirming != "":
 		for _, l := range wrap(f.confirming, inner) {
 			add(st.Bold.Render(l))
@@ -336,14 +375,21 @@ func (f *form) view(st Styles, w, h int) string {
 	// footer, and show what fits of the rest around the focus.
 	if room := h - 2; room > 4 && len(lines) > room {
 		footer := 2
-		if f.confirming != "" || f.err != "" {
+		if f.confirming != "" || f.err != "" || f.discarding {
 			footer = len(lines) - focusEnd
 		}
 		head := lines[:2]
 		body := lines[2 : len(lines)-footer]
 		tail := lines[len(lines)-footer:]
 		n := max(1, room-len(head)-len(tail))
-		vis, _ := window(body, min(len(body)-1, focusEnd-2-1), max(0, focusTop-2), n)
+		// From the field's label, moved down as far as the end of the
+		// chosen option, never past the option itself.
+		off := focusTop - 2
+		if end := pickEnd - 2; end > off+n {
+			off = end - n
+		}
+		off = max(0, min(off, pickTop-2, len(body)-n))
+		vis := body[off:min(len(body), off+n)]
 		lines = append(append(append([]string{}, head...), vis...), tail...)
 	}
 	return st.Box.Width(w).Render(strings.Join(lines, "\n"))

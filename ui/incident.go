@@ -35,6 +35,9 @@ type incidentState struct {
 	tab    int
 	cursor [tabCount]int // per tab: the selected item, or the scroll line
 	offset [tabCount]int
+	// tail is set on a scrolling tab shown to its last line: it then
+	// follows new lines (a new event on the timeline) as they come.
+	tail [tabCount]bool
 	// customer is the affected customer whose notice the Notification
 	// tab drafts (an index into the incident's customers).
 	customer       int
@@ -86,7 +89,7 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.page = pageBoard
 		return nil
 	case key.Matches(msg, k.Help.Binding):
-		m.back, m.page = m.page, pageHelp
+		m.openHelp()
 		return nil
 	case key.Matches(msg, k.NextTab.Binding):
 		s.tab = (s.tab + 1) % tabCount
@@ -96,12 +99,14 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Up.Binding):
 		s.cursor[s.tab] = max(0, s.cursor[s.tab]-1)
+		s.tail[s.tab] = false
 		return nil
 	case key.Matches(msg, k.Down.Binding):
 		s.cursor[s.tab] = m.clampRow(s.cursor[s.tab] + 1)
 		return nil
 	case key.Matches(msg, k.Top.Binding):
 		s.cursor[s.tab] = 0
+		s.tail[s.tab] = false
 		return nil
 	case key.Matches(msg, k.Bottom.Binding):
 		s.cursor[s.tab] = m.clampRow(1 << 30)
@@ -357,9 +362,19 @@ func (m *Model) incidentView() string {
 			cur = sel[cur]
 		}
 	} else {
-		// a scrolling tab: the cursor is the top line
-		cur = max(0, min(cur, max(0, len(lines)-avail)))
-		s.cursor[s.tab] = cur
+		// A scrolling tab: the cursor is the top line. Shown to its end,
+		// it stays at the end as lines arrive; otherwise the last line
+		// on screen says how many are below.
+		end := max(0, len(lines)-avail)
+		if s.tail[s.tab] {
+			cur = end
+		}
+		cur = max(0, min(cur, end))
+		s.cursor[s.tab], s.tail[s.tab] = cur, cur == end
+		if below := len(lines) - (cur + avail); below > 0 {
+			more := fmt.Sprintf("↓ %d more lines below (j, G for the end)", below+1)
+			lines = append(lines[:cur+avail-1:cur+avail-1], m.st.Notice.Render(clip(more, w)))
+		}
 		cur = min(len(lines)-1, cur+avail-1)
 		s.offset[s.tab] = s.cursor[s.tab]
 	}
@@ -567,42 +582,69 @@ func orUnknown(s string) string {
 type pagerState struct {
 	title string
 	lines []string
-	top   int
+	at    scroll
+}
+
+// scroll is the first line shown of a text taller than the screen.
+type scroll struct{ top int }
+
+// key moves the text by a key, page lines at a time for the paging keys;
+// it says whether the key was a scrolling key.
+func (s *scroll) key(k string, total, page int) bool {
+	page = max(1, page)
+	switch k {
+	case "down", "j":
+		s.top++
+	case "up", "k":
+		s.top--
+	case "pgdown", "space", "f":
+		s.top += page
+	case "pgup", "b":
+		s.top -= page
+	case "g", "home":
+		s.top = 0
+	case "G", "end":
+		s.top = total
+	default:
+		return false
+	}
+	s.top = max(0, min(s.top, total-page))
+	return true
+}
+
+// window is the lines shown, page at most, and the footer's position.
+func (s *scroll) window(lines []string, page int) ([]string, string) {
+	page = max(1, page)
+	s.top = max(0, min(s.top, len(lines)-page))
+	end := min(len(lines), s.top+page)
+	return lines[s.top:end], fmt.Sprintf("%d–%d of %d", s.top+1, end, len(lines))
 }
 
 func (m *Model) pagerKey(msg tea.KeyPressMsg) tea.Cmd {
-	p := &m.pager
-	switch msg.String() {
-	case "esc", "q":
+	if k := msg.String(); k == "esc" || k == "q" {
 		m.page = m.back
-	case "down", "j":
-		p.top++
-	case "up", "k":
-		p.top--
-	case "pgdown", "space", "f":
-		p.top += max(1, m.height-3)
-	case "pgup", "b":
-		p.top -= max(1, m.height-3)
-	case "g", "home":
-		p.top = 0
-	case "G", "end":
-		p.top = len(p.lines)
+		return nil
 	}
-	p.top = max(0, min(p.top, len(p.lines)-max(1, m.height-3)))
+	m.pager.at.key(msg.String(), len(m.pager.lines), m.height-3)
 	return nil
 }
 
 func (m *Model) pagerView() string {
 	w, h := max(m.width, 20), max(m.height, 6)
-	p := m.pager
+	p := &m.pager
 	var b strings.Builder
 	b.WriteString(m.header(w) + "\n")
 	b.WriteString(m.st.Title.Render(clip(p.title, w)) + "\n")
-	end := min(len(p.lines), p.top+h-3)
-	for _, l := range p.lines[min(p.top, end):end] {
+	vis, pos := p.at.window(p.lines, h-3)
+	for _, l := range vis {
 		b.WriteString(clip(l, w) + "\n")
 	}
-	return fit(b.String(), w, h-1) + "\n" + m.st.Dim.Render(clip(fmt.Sprintf("%d–%d of %d lines · j/k scroll · space page · esc back", p.top+1, end, len(p.lines)), w))
+	return fit(b.String(), w, h-1) + "\n" + m.st.Dim.Render(clip(pos+" lines · j/k scroll · space page · esc back", w))
+}
+
+// openHelp shows the keys of the current page, from the top.
+func (m *Model) openHelp() {
+	m.back, m.page, m.helpAt = m.page, pageHelp, scroll{}
 }
 
 // helpView lists every key of the page it was opened from. Keys the
@@ -644,7 +686,8 @@ func (m *Model) helpView() string {
 	if len(one) <= avail {
 		return fit(strings.Join(append(append(head, one...), "", foot), "\n"), w, h)
 	}
-	// Columns: groups packed top to bottom, left to right.
+	// Columns: groups packed top to bottom, left to right, when each
+	// column is wide enough for its keys.
 	var cols [][]string
 	var cur []string
 	for _, g := range groups {
@@ -662,7 +705,17 @@ func (m *Model) helpView() string {
 		cur = append(cur, block...)
 	}
 	cols = append(cols, cur)
-	colW := max(20, w/len(cols))
+	colW := w / len(cols)
+	fits := colW >= 34
+	for _, c := range cols {
+		fits = fits && len(c) <= avail
+	}
+	if !fits {
+		// Too small for columns: one column that scrolls.
+		vis, pos := m.helpAt.window(one, avail+1)
+		foot = m.st.Dim.Render("j/k scroll · esc closes · " + pos)
+		return fit(strings.Join(append(append(head, vis...), foot), "\n"), w, h)
+	}
 	rows := make([]string, avail)
 	for _, c := range cols {
 		for i := range rows {

@@ -53,6 +53,7 @@ type Model struct {
 	form   *form
 	ask    *confirm
 	pager  pagerState
+	helpAt scroll // the help page's position when it scrolls
 	filter textinput.Model
 
 	flash    string
@@ -217,6 +218,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case pageHelp:
 		if key := msg.String(); key == "q" || key == "esc" || key == "?" {
 			m.page = m.back
+		} else {
+			m.helpAt.key(key, 1<<30, m.height-4) // the view keeps it on the text
 		}
 		return nil
 	case pagePager:

@@ -82,10 +82,15 @@ func (s Styles) UrgencyColor(u model.Urgency) color.Color {
 
 // Countdown renders a deadline as symbol and countdown, coloured by urgency.
 func (s Styles) Countdown(d model.Deadline) string {
+	return s.countdownText(d, model.FormatCountdown(d))
+}
+
+// countdownText is text, a deadline's countdown, in its urgency's style.
+func (s Styles) countdownText(d model.Deadline, text string) string {
 	u := model.UrgencyOf(d)
 	st := lipgloss.NewStyle().Foreground(s.UrgencyColor(u))
 	if u == model.UrgencyOverdue {
 		st = st.Bold(true)
 	}
-	return st.Render(u.Symbol() + " " + model.FormatCountdown(d))
+	return st.Render(u.Symbol() + " " + text)
 }
