@@ -137,3 +137,30 @@ func TestConsoleSelectionLeavesBoard(t *testing.T) {
 		t.Errorf("selection %s, want the next row (webhooks)", sel.Ref())
 	}
 }
+
+// TestConsoleSaysWhenAnIncidentArrives: inside another incident, a new one
+// is announced in the footer; the page and tab stay as they were.
+func TestConsoleSaysWhenAnIncidentArrives(t *testing.T) {
+	e := newConEnv(t)
+	h := newConsole(t, e, conOwner, 100, 30)
+	h.open(incExport, tabTimeline)
+	inc, err := e.st.Declare(context.Background(), conAdmin, model.Declaration{
+		Title: "Ransomware note on the build server", Severity: model.P0, Source: "monitoring", Breach: model.BreachUnknown})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.refresh()
+	if h.m.page != pageIncident || h.m.inc.tab != tabTimeline || h.m.inc.id != e.id[incExport] {
+		t.Fatalf("the arrival moved the console to page %d tab %d incident %d", h.m.page, h.m.inc.tab, h.m.inc.id)
+	}
+	assertContains(t, "footer", h.screen(), "New incident "+inc.Ref()+" P0: Ransomware note on the build server — esc for the board.")
+
+	// A snapshot with nothing new says nothing new; on the board the row
+	// itself is the news.
+	h.press("esc")
+	if _, err := e.st.Note(context.Background(), conAdmin, inc.ID, "not an arrival"); err != nil {
+		t.Fatal(err)
+	}
+	h.refresh()
+	assertNotContains(t, "board", h.screen(), "New incident")
+}

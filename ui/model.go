@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -61,6 +62,8 @@ type Model struct {
 	flashAt  time.Time
 
 	dismissed int64 // broadcast messages up to this event are dismissed here
+	newest    int64 // the highest incident id this console has seen
+	seenBoard bool  // a board has been loaded: later incidents are arrivals
 
 	// Pieces of the frame drawn once until what they show changes.
 	stylesGen  int // counts style changes
@@ -263,6 +266,33 @@ func (m *Model) setSnapshot(s *Snapshot) {
 	m.snap = s
 	m.now = m.o.Clock.Now()
 	m.rebuildRows()
+	m.noticeArrivals()
+}
+
+// noticeArrivals says, in the footer, that an incident was declared
+// while this console is away from the board, without leaving the page;
+// the line fades as any message does.
+func (m *Model) noticeArrivals() {
+	if m.snap.Board == nil {
+		return
+	}
+	var newest *model.Incident
+	for _, inc := range m.snap.Board.Incidents {
+		if inc.ID > m.newest && (newest == nil || inc.ID > newest.ID) {
+			newest = inc
+		}
+	}
+	first := !m.seenBoard
+	m.seenBoard = true
+	if newest == nil {
+		return
+	}
+	m.newest = newest.ID
+	if first || m.page == pageBoard || m.flash != "" && m.flashErr {
+		return
+	}
+	m.setFlash(fmt.Sprintf("New incident %s %s: %s — esc for the board", newest.Ref(), newest.Severity,
+		clip(model.SanitizeLine(newest.Title), 40)), false)
 }
 
 func (m *Model) rebuildRows() {
