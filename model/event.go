@@ -19,6 +19,17 @@ type Event struct {
 	Data       map[string]string
 }
 
+// On an exercise database an event stamped with real time rather than
+// the game's simulated time says so in its data: clock "real".
+const (
+	DataClock = "clock"
+	ClockReal = "real"
+)
+
+// GameTime says whether the event's time is the game's (or the only one,
+// on a live database).
+func (e Event) GameTime() bool { return e.Data[DataClock] != ClockReal }
+
 // Event actions that are not incident actions.
 const (
 	EvLogin        = "login"

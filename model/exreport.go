@@ -45,7 +45,7 @@ func ExerciseReport(ex ExerciseInfo, incs []*Incident, events []Event, p Policy,
 	line("- Injects fired: %d of %d", ex.InjectsFired, ex.InjectsTotal)
 	var people []string
 	for _, e := range events {
-		if e.Actor != "exercise" && e.Actor != "-" && !slices.Contains(people, e.Actor) && e.Action != EvLogin {
+		if response(e) && !slices.Contains(people, e.Actor) {
 			people = append(people, e.Actor)
 		}
 	}
@@ -54,6 +54,34 @@ func ExerciseReport(ex ExerciseInfo, incs []*Incident, events []Event, p Policy,
 		line("- Participants who acted: none")
 	} else {
 		line("- Participants who acted: %s", SanitizeLine(strings.Join(people, ", ")))
+	}
+
+	line("")
+	line("## The story, inject by inject")
+	line("")
+	line("In simulated time: each inject, then what the participants did before the next one.")
+	injects, gap := 0, false
+	for _, e := range events {
+		text := strings.Join(SanitizeLines(e.Text()), " / ")
+		switch {
+		case e.Actor == exerciseActor && e.Data["inject"] != "":
+			injects++
+			line("")
+			line("**%s · inject %s:** %s", ts(e.Time), e.Data["inject"], text)
+			gap = true
+		case response(e):
+			if injects == 0 {
+				injects = -1 // once: responses before the first inject
+				line("")
+				line("Before the first inject:")
+				gap = true
+			}
+			if gap {
+				line("")
+				gap = false
+			}
+			line("- %s %s: %s", e.Time.In(loc).Format("15:04:05"), SanitizeLine(e.Actor), text)
+		}
 	}
 
 	for _, inc := range incs {
@@ -110,6 +138,17 @@ func ExerciseReport(ex ExerciseInfo, incs []*Incident, events []Event, p Policy,
 		line("No incident was declared.")
 	}
 	return b.String()
+}
+
+// exerciseActor is the name injects are written under.
+const exerciseActor = "exercise"
+
+// response says whether an event is a participant acting in the game:
+// not an inject, not the facilitator running the clock, not a login or
+// anything else stamped in real time.
+func response(e Event) bool {
+	return e.Actor != exerciseActor && e.Actor != "-" && e.GameTime() && e.Action != EvLogin && e.Action != EvLoginRefused &&
+		!strings.HasPrefix(e.Action, "exercise_")
 }
 
 // Notice is one recipient's notification state: the first initial

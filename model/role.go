@@ -41,6 +41,13 @@ func ParseRole(v string) (Role, error) {
 // Action is something a user may try to do. Every write names one.
 type Action string
 
+// InGame says whether, on an exercise database, the action happens in the
+// game and is stamped with simulated time. Managing users and keys, the
+// policy and backups happen to sitrep itself, in real time, as do logins.
+func (a Action) InGame() bool {
+	return a != ActManageUsers && a != ActPolicy && a != ActBackup
+}
+
 // The actions, each with the least role that may take it (see minRole).
 const (
 	ActRead         Action = "read"

@@ -64,6 +64,7 @@ func CreateExercise(ctx context.Context, path string, scenario []byte, actor mod
 		if err := w.saveSim(clock, sc.Title, string(scenario), sc.Start); err != nil {
 			return model.Event{}, err
 		}
+		w.realTime = true // made before the game, at the real time
 		for _, in := range sc.Injects {
 			if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO injects (n, at_s, kind) VALUES (?, ?, ?)", in.N, int64(in.At/time.Second), string(in.Kind)); err != nil {
 				return model.Event{}, fmt.Errorf("store inject %d: %w", in.N, err)

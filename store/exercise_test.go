@@ -181,3 +181,51 @@ func TestExerciseNewRaceKeepsWinner(t *testing.T) {
 		}
 	}
 }
+
+// TestExerciseStampsGameAndRealTime: on an exercise database what happens
+// in the game carries simulated time; users and logins carry real time
+// and say so.
+func TestExerciseStampsGameAndRealTime(t *testing.T) {
+	ctx := context.Background()
+	a, _, clk := twoExerciseHandles(t)
+	must(a.ExerciseStart(ctx, admin, 60))(t)
+	clk.Advance(time.Minute) // one simulated hour in
+	real := clk.Now().UTC().Truncate(time.Second)
+	game := a.Clock().Now().UTC().Truncate(time.Second)
+
+	user, err := a.AddUser(ctx, owner, "carol", model.Member, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, err := a.Declare(ctx, admin, model.Declaration{Title: "Found by a player", Severity: model.P2, Source: "monitoring", Breach: model.BreachUnknown})
+	if err != nil {
+		t.Fatal(err)
+	}
+	note, err := a.Note(ctx, admin, inc.ID, "in the game")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		what string
+		ev   model.Event
+		at   time.Time
+		game bool
+	}{{"user add", user, real, false}, {"note", note, game, true}} {
+		if !c.ev.Time.Equal(c.at) || c.ev.GameTime() != c.game {
+			t.Errorf("%s stamped %v (game time %v), want %v (game time %v)", c.what, c.ev.Time, c.ev.GameTime(), c.at, c.game)
+		}
+	}
+	// As stored, read back: the audit says the same.
+	evs, err := a.Audit(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		if e.Action == model.EvUserAdd && (e.GameTime() || !e.Time.Equal(real)) {
+			t.Errorf("stored user_add at %v game=%v, want real %v", e.Time, e.GameTime(), real)
+		}
+		if e.Action == "exercise_new" && e.GameTime() {
+			t.Errorf("exercise_new is marked game time; it was made before the game")
+		}
+	}
+}

@@ -222,7 +222,8 @@ func (s *Store) recordAuth(ctx context.Context, actor model.Actor, action, targe
 		return fmt.Errorf("begin %s: %w", action, err)
 	}
 	defer tx.Rollback()
-	w := &wtx{ctx: ctx, tx: tx, now: s.now(), actor: actor}
+	w := &wtx{ctx: ctx, tx: tx, actor: actor}
+	w.now, w.realTime = s.stamp(false) // a login happens to sitrep, not in the game
 	if userID != 0 {
 		if _, err := tx.ExecContext(ctx, "UPDATE users SET last_login_at = ? WHERE id = ?", w.now.Unix(), userID); err != nil {
 			return fmt.Errorf("record login: %w", err)

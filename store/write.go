@@ -17,6 +17,8 @@ type wtx struct {
 	tx    *sql.Tx
 	now   time.Time
 	actor model.Actor
+	// realTime: an exercise database's write stamped with real time.
+	realTime bool
 	// simChanged is the exercise clock this write set, taken by the store
 	// once it commits.
 	simChanged *model.SimClock
@@ -44,11 +46,11 @@ func (s *Store) writeAt(ctx context.Context, actor model.Actor, act model.Action
 		return model.Event{}, fmt.Errorf("begin write: %w", err)
 	}
 	defer tx.Rollback()
-	now := s.now()
+	w := &wtx{ctx: ctx, tx: tx, actor: actor}
+	w.now, w.realTime = s.stamp(act.InGame())
 	if !at.IsZero() {
-		now = at.UTC().Truncate(time.Second)
+		w.now = at.UTC().Truncate(time.Second)
 	}
-	w := &wtx{ctx: ctx, tx: tx, now: now, actor: actor}
 	ev, err := fn(w)
 	if err != nil {
 		return model.Event{}, err
@@ -69,9 +71,26 @@ func (s *Store) writeAt(ctx context.Context, actor model.Actor, act model.Action
 	return ev, nil
 }
 
+// stamp is the time a write is stamped with: on an exercise database the
+// simulated time for what happens in the game, and real time, said so,
+// for the rest.
+func (s *Store) stamp(inGame bool) (now time.Time, real bool) {
+	if inGame || !s.IsExercise() {
+		return s.now(), false
+	}
+	return s.clock.Now().UTC().Truncate(time.Second), true
+}
+
 func (w *wtx) appendEvent(ev model.Event) (int64, error) {
 	if ev.Time.IsZero() {
 		ev.Time = w.now
+	}
+	if w.realTime {
+		// On an exercise database: the time is real, not the game's.
+		if ev.Data == nil {
+			ev.Data = map[string]string{}
+		}
+		ev.Data[model.DataClock] = model.ClockReal
 	}
 	data, err := json.Marshal(ev.Data)
 	if err != nil {

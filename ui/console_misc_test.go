@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"context"
 	"image/color"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -182,5 +184,77 @@ func TestConsoleDeclareChoiceInView(t *testing.T) {
 		}
 		assertContains(t, "declare form at 40×12", h.screen(), "● "+fl.choices[fl.pick].label)
 		h.press("j")
+	}
+}
+
+// TestConsoleExerciseClockFormKeepsSpeed: a speed changed in the clock
+// form applies with the action chosen (pause here), not only with "set
+// speed".
+func TestConsoleExerciseClockFormKeepsSpeed(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ex.db")
+	clk := &conClock{t: conNow}
+	st, err := store.CreateExercise(ctx, path, []byte("title: Drill\nstart: 2026-05-04T02:00:00+02:00\ninjects:\n  - at: T+01:00\n    message: Hello.\n"),
+		conOwner, store.WithClock(clk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.ExerciseStart(ctx, conOwner, 60); err != nil {
+		t.Fatal(err)
+	}
+	e := &conEnv{st: st, clk: clk, path: path, id: map[string]int64{}}
+	h := newConsole(t, e, conOwner, 100, 30)
+	snap := loadSnapshot(t, st)
+	ex, err := st.Exercise(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.Exercise = &ex
+	h.src.set(snap)
+	h.update(snapMsg{})
+
+	h.press("X")
+	if h.m.form == nil || h.m.form.fields[0].value() != "pause" {
+		t.Fatalf("X should open the clock form on pause")
+	}
+	h.press("tab", "backspace", "backspace")
+	h.typeText("120")
+	h.press("enter")
+	h.wrote()
+	ex, err = st.Exercise(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ex.Paused || ex.Speed != 120 {
+		t.Errorf("after pause with speed 120: paused %v at %d×, want paused at 120×", ex.Paused, ex.Speed)
+	}
+}
+
+// TestConsoleExerciseMessageLog: the latest message shows whole (wrapped),
+// and M opens every message, oldest first, on the newest.
+func TestConsoleExerciseMessageLog(t *testing.T) {
+	h := exerciseConsole(t)
+	snap := *h.src.Snapshot()
+	snap.Exercise = &store.ExerciseStatus{Title: "Drill", SimNow: h.e.clk.Now(), Speed: 60, Started: true, InjectsFired: 2, InjectsTotal: 5}
+	long := "The regulator's duty officer called the switchboard asking who the point of contact is, " +
+		"and a journalist has the ransom note; legal wants a holding statement before noon."
+	snap.Messages = []model.Event{
+		{Seq: 40, Time: conNow.Add(-time.Hour), Action: "message", Actor: "exercise", Data: map[string]string{"text": "The press is calling."}},
+		{Seq: 41, Time: conNow, Action: "message", Actor: "exercise", Data: map[string]string{"text": long}},
+	}
+	h.src.set(&snap)
+	h.update(snapMsg{})
+	scr := h.screen()
+	assertContains(t, "board", scr, "legal wants a holding statement before noon.", "M all messages")
+	assertNotContains(t, "board", scr, "The press is calling.")
+	h.press("M")
+	if h.m.page != pagePager {
+		t.Fatalf("M opened page %d, want the pager", h.m.page)
+	}
+	assertContains(t, "message log", h.screen(), "Exercise messages, oldest first", "The press is calling.", "legal wants a holding")
+	h.press("esc")
+	if h.m.page != pageBoard {
+		t.Errorf("esc from the message log went to page %d", h.m.page)
 	}
 }

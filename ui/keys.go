@@ -26,7 +26,7 @@ type keyMap struct {
 	Declare, Ack, Assign, Severity, Toggle, NA, Note, Contain, Resolve, Close, Reopen binding
 	Notify, Update, Breach, Aware, Export, NextCustomer                               binding
 	EditSection, AddAction, Complete                                                  binding
-	Exercise, Dismiss                                                                 binding
+	Exercise, Dismiss, Messages                                                       binding
 }
 
 func newKeyMap() keyMap {
@@ -68,6 +68,7 @@ func newKeyMap() keyMap {
 
 		Exercise: bind(model.ActExercise, "X", "exercise clock", "X"),
 		Dismiss:  bind("", "d", "dismiss message", "d"),
+		Messages: bind("", "M", "all messages", "M"),
 	}
 }
 
@@ -79,7 +80,7 @@ type helpGroup struct {
 
 // exerciseHelp is the group shown on an exercise database.
 func (k keyMap) exerciseHelp() helpGroup {
-	return helpGroup{"Exercise", []binding{k.Exercise, k.Dismiss}}
+	return helpGroup{"Exercise", []binding{k.Exercise, k.Dismiss, k.Messages}}
 }
 
 // boardHelp and incidentHelp list what each page offers, for the help

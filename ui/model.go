@@ -204,6 +204,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, m.keys.Dismiss.Binding) && m.message() != nil:
 			m.dismissed = m.message().Seq
 			return nil
+		case key.Matches(msg, m.keys.Messages.Binding) && m.exercise() != nil:
+			m.openMessages()
+			return nil
 		case key.Matches(msg, m.keys.Exercise.Binding) && m.exercise() != nil:
 			if m.allowed(m.keys.Exercise) {
 				return m.openForm(m.exerciseForm())

@@ -161,8 +161,10 @@ type events struct {
 	a      *app
 	asJSON bool
 	loc    *time.Location
-	n      int
-	el     bytes.Buffer
+	// exercise: each time says whether it is the game's or real.
+	exercise bool
+	n        int
+	el       bytes.Buffer
 }
 
 func (a *app) eventPrinter(asJSON bool) (*events, error) {
@@ -179,6 +181,7 @@ func (a *app) eventPrinter(asJSON bool) (*events, error) {
 		return nil, err
 	}
 	p.loc = pol.Location()
+	p.exercise = st.IsExercise()
 	a.banner()
 	return p, nil
 }
@@ -200,7 +203,11 @@ func (p *events) print(evs []model.Event) error {
 			p.a.printf("%s%s", sep, bytes.TrimSuffix(p.el.Bytes(), []byte("\n")))
 		} else {
 			text := model.SanitizeLines(e.Text())
-			p.a.printf("%6d  %s  %s (%s)  %s\n", e.Seq, e.Time.In(p.loc).Format(model.TimeFormat), e.Actor, e.Source, text[0])
+			at := e.Time.In(p.loc).Format(model.TimeFormat)
+			if p.exercise {
+				at += map[bool]string{true: " game", false: " real"}[e.GameTime()]
+			}
+			p.a.printf("%6d  %s  %s (%s)  %s\n", e.Seq, at, e.Actor, e.Source, text[0])
 			for _, l := range text[1:] {
 				p.a.printf("%8s%s\n", "", l) // under the sequence number's column, indented
 			}
