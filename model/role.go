@@ -71,6 +71,7 @@ const (
 	ActManageUsers  Action = "users"
 	ActBackup       Action = "backup"
 	ActPolicy       Action = "policy"
+	ActTokens       Action = "tokens"
 )
 
 // actionInfo is the least role for an action and how to say it in a refusal.
@@ -107,6 +108,7 @@ var actionInfo = map[Action]struct {
 	ActManageUsers:  {Owner, "manage users and keys"},
 	ActBackup:       {Owner, "take backups"},
 	ActPolicy:       {Owner, "change the policy"},
+	ActTokens:       {Owner, "manage intake tokens"},
 }
 
 // ActAudit is reading the audit log (every event); viewers may.
