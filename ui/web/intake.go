@@ -128,4 +128,3 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 	}
 	answer(w, http.StatusCreated, map[string]string{"ref": model.FormatRef(id)})
 }
-
