@@ -106,7 +106,7 @@ func JSONProblem(err error) string {
 	case errors.As(err, &se):
 		return fmt.Sprintf("invalid JSON at byte %d", se.Offset)
 	case errors.As(err, &te):
-		return fmt.Sprintf("field %s is not a %s", clipLine(te.Field, 60), te.Type)
+		return fmt.Sprintf("field %s has the wrong type", clipLine(te.Field, 60))
 	case err == io.EOF:
 		return "the body is empty"
 	case err == io.ErrUnexpectedEOF:
