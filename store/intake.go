@@ -208,23 +208,31 @@ func (s *Store) IntakeAlerts(ctx context.Context, actor model.Actor, p model.Ale
 				return model.Event{}, fmt.Errorf("record alert group: %w", err)
 			}
 		}
-		for fp, st := range plan.Alerts {
-			if _, err := w.tx.ExecContext(w.ctx, `INSERT INTO intake_alerts (incident_id, fingerprint, status) VALUES (?, ?, ?)
-				ON CONFLICT (incident_id, fingerprint) DO UPDATE SET status = excluded.status`, id, fp, st); err != nil {
-				return model.Event{}, fmt.Errorf("record alert: %w", err)
-			}
+		if err := w.recordAlerts(id, plan.Alerts); err != nil {
+			return model.Event{}, err
 		}
-		// Every note is its own event; the last one (or the declaration)
-		// is the write's.
+		if len(plan.Notes) == 0 {
+			return last, nil
+		}
+		// Every note is its own event; the last one is the write's.
+		inc, err := w.load(id)
+		if err != nil {
+			return model.Event{}, err
+		}
+		if err := w.save(inc); err != nil {
+			return model.Event{}, err
+		}
 		for _, text := range plan.Notes {
 			if last.Action != "" {
 				if _, err := w.appendEvent(last); err != nil {
 					return model.Event{}, err
 				}
 			}
-			if last, err = w.note(id, text); err != nil {
+			text, err := model.CleanText("note", text, model.MultiLine, 1, model.MaxNote)
+			if err != nil {
 				return model.Event{}, err
 			}
+			last = w.event(inc, string(model.ActNote), map[string]string{"text": text})
 		}
 		return last, nil
 	})
@@ -232,6 +240,25 @@ func (s *Store) IntakeAlerts(ctx context.Context, actor model.Actor, p model.Ale
 		err = nil
 	}
 	return id, err
+}
+
+// recordAlerts keeps each alert's last status, by fingerprint.
+func (w *wtx) recordAlerts(id int64, alerts map[string]string) error {
+	if len(alerts) == 0 {
+		return nil
+	}
+	stmt, err := w.tx.PrepareContext(w.ctx, `INSERT INTO intake_alerts (incident_id, fingerprint, status) VALUES (?, ?, ?)
+		ON CONFLICT (incident_id, fingerprint) DO UPDATE SET status = excluded.status`)
+	if err != nil {
+		return fmt.Errorf("record alerts: %w", err)
+	}
+	defer stmt.Close()
+	for fp, st := range alerts {
+		if _, err := stmt.ExecContext(w.ctx, id, fp, st); err != nil {
+			return fmt.Errorf("record alert: %w", err)
+		}
+	}
+	return nil
 }
 
 // IntakeReport declares an incident reported from outside. With a key
