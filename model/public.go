@@ -56,8 +56,8 @@ func PublicView(incs []*Incident, exercise bool, now time.Time) PublicStatus {
 		if resolved {
 			pi.ResolvedAt = inc.ResolvedAt.UTC()
 		}
-		for _, u := range inc.Updates {
-			if u.Public {
+		for k := len(inc.Updates) - 1; k >= 0; k-- { // newest first, also within a second
+			if u := inc.Updates[k]; u.Public {
 				pi.Updates = append(pi.Updates, PublicUpdate{At: u.At.UTC(), Text: Sanitize(u.Text)})
 			}
 		}

@@ -76,7 +76,8 @@ article h2{font-size:1.2rem;margin:0}
 .resolved{color:#1a7f37;border-color:#1a7f37}
 ol{list-style:none;padding:0;margin:0}
 li{border-top:1px solid #eaeef2;padding:.5rem 0}
-time{color:#57606a;font-size:.9rem;display:block}
+time{color:#57606a}
+li time{font-size:.9rem;display:block}
 p.text{white-space:pre-wrap;margin:.25rem 0 0;overflow-wrap:anywhere}
 footer{color:#57606a;font-size:.85rem;margin-top:2rem}`
 
