@@ -395,7 +395,7 @@ func TestPlanStatusUpdate(t *testing.T) {
 		{"public retitled", titled, UpdateInput{Text: "x", Public: true, PublicTitle: "API down"}, "API down", "",
 			map[string]string{"text": "x", "public": "true", "public_title": "API down", "was_public_title": "API slow"}},
 		{"not availability", plain, UpdateInput{Text: "x", Public: true, PublicTitle: "t"}, "", "does not affect availability", nil},
-		{"title without public", titled, UpdateInput{Text: "x", PublicTitle: "t"}, "", "add --public", nil},
+		{"title without public", titled, UpdateInput{Text: "x", PublicTitle: "t"}, "", "goes with a public update", nil},
 		{"escape in title", avail, UpdateInput{Text: "x", Public: true, PublicTitle: "a\x1b[2J"}, "", "control character", nil},
 		{"empty text", titled, UpdateInput{Public: true}, "", "empty", nil},
 	} {

@@ -168,7 +168,7 @@ func PlanStatusUpdate(inc *Incident, in UpdateInput) (text, publicTitle string, 
 	publicTitle = inc.PublicTitle
 	if !in.Public {
 		if in.PublicTitle != "" {
-			return "", "", nil, Errorf("a public title goes with a public update; add --public")
+			return "", "", nil, Errorf("a public title goes with a public update (--public)")
 		}
 		return text, publicTitle, data, nil
 	}
@@ -189,7 +189,7 @@ func PlanStatusUpdate(inc *Incident, in UpdateInput) (text, publicTitle string, 
 		publicTitle = t
 	}
 	if publicTitle == "" {
-		return "", "", nil, Errorf("the first public update of %s needs a public title, one customers may read: add --public-title \"Degraded API performance\"", inc.Ref())
+		return "", "", nil, Errorf("the first public update of %s needs a public title that customers may read, such as \"Degraded API performance\" (--public-title)", inc.Ref())
 	}
 	data["public"] = "true"
 	return text, publicTitle, data, nil
