@@ -214,12 +214,10 @@ func (s *Store) IntakeAlerts(ctx context.Context, actor model.Actor, p model.Ale
 		if len(plan.Notes) == 0 {
 			return last, nil
 		}
-		// Every note is its own event; the last one is the write's.
+		// Every note is its own event, and bumps the incident's version
+		// as any write does; the last one is the write's.
 		inc, err := w.load(id)
 		if err != nil {
-			return model.Event{}, err
-		}
-		if err := w.save(inc); err != nil {
 			return model.Event{}, err
 		}
 		for _, text := range plan.Notes {
@@ -227,6 +225,9 @@ func (s *Store) IntakeAlerts(ctx context.Context, actor model.Actor, p model.Ale
 				if _, err := w.appendEvent(last); err != nil {
 					return model.Event{}, err
 				}
+			}
+			if err := w.save(inc); err != nil {
+				return model.Event{}, err
 			}
 			text, err := model.CleanText("note", text, model.MultiLine, 1, model.MaxNote)
 			if err != nil {
