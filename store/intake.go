@@ -101,7 +101,7 @@ var ErrBadToken = errors.New("no such token")
 // maxTokenLen bounds what is hashed: a real token is 50 characters.
 const maxTokenLen = 200
 
-// TokenByName finds the token a secret belongs to. Every stored hash is
+// TokenBySecret finds the token a secret belongs to. Every stored hash is
 // compared in constant time, so the answer's timing says nothing about
 // how close a guess came. A token's last use is kept to the minute.
 func (s *Store) TokenBySecret(ctx context.Context, secret string) (model.Token, error) {
