@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -17,18 +18,24 @@ import (
 	"sitrep/store"
 )
 
-// statusCache holds the public page's projection, loaded again after a
-// change to the database (the store's feed says so) or a minute on (a
-// resolved incident leaves the page after seven days), so a crowd
-// reading the page does not become a crowd of queries.
+// statusCache holds the public page's projection, rendered in its three
+// forms, loaded again after a change to the database (the store's feed
+// says so) or a minute on (a resolved incident leaves the page after
+// seven days), so a crowd reading the page during an outage becomes
+// neither a crowd of queries nor of renderings.
 type statusCache struct {
 	st     *store.Store
 	mu     sync.Mutex
 	sub    <-chan struct{}
 	cancel func()
-	ps     model.PublicStatus
+	snap   *statusSnapshot
 	at     time.Time
-	loaded bool
+}
+
+// statusSnapshot is the page as served until the next change.
+type statusSnapshot struct {
+	ps               model.PublicStatus
+	html, json, atom []byte
 }
 
 const statusMaxAge = time.Minute
@@ -41,7 +48,7 @@ func newStatusCache(st *store.Store) *statusCache {
 
 func (c *statusCache) close() { c.cancel() }
 
-func (c *statusCache) get(ctx context.Context) (model.PublicStatus, error) {
+func (c *statusCache) get(ctx context.Context) (*statusSnapshot, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	changed := false
@@ -50,15 +57,43 @@ func (c *statusCache) get(ctx context.Context) (model.PublicStatus, error) {
 		changed = ok
 	default:
 	}
-	if c.loaded && !changed && time.Since(c.at) < statusMaxAge {
-		return c.ps, nil
+	if c.snap != nil && !changed && time.Since(c.at) < statusMaxAge {
+		return c.snap, nil
 	}
 	ps, err := c.st.PublicStatus(ctx)
 	if err != nil {
-		return model.PublicStatus{}, err
+		return nil, err
 	}
-	c.ps, c.at, c.loaded = ps, time.Now(), true
-	return ps, nil
+	snap, err := render(ps)
+	if err != nil {
+		return nil, err
+	}
+	c.snap, c.at = snap, time.Now()
+	return snap, nil
+}
+
+// render draws the projection as HTML, JSON and Atom.
+func render(ps model.PublicStatus) (*statusSnapshot, error) {
+	snap := &statusSnapshot{ps: ps}
+	var buf bytes.Buffer
+	if err := pageTmpl.Execute(&buf, struct {
+		P   model.PublicStatus
+		CSS template.CSS
+	}{ps, template.CSS(pageCSS)}); err != nil {
+		return nil, fmt.Errorf("draw the status page: %w", err)
+	}
+	snap.html = bytes.Clone(buf.Bytes())
+	buf.Reset()
+	if err := json.NewEncoder(&buf).Encode(ps.JSON()); err != nil { // it escapes <, > and & too
+		return nil, fmt.Errorf("write status.json: %w", err)
+	}
+	snap.json = bytes.Clone(buf.Bytes())
+	atom, err := atomOf(ps)
+	if err != nil {
+		return nil, err
+	}
+	snap.atom = atom
+	return snap, nil
 }
 
 // pageCSS is the page's only style; the Content-Security-Policy admits it
@@ -121,45 +156,39 @@ var pageTmpl = template.Must(template.New("status").Funcs(template.FuncMap{
 </html>
 `))
 
-func (s *Server) public(w http.ResponseWriter, r *http.Request) (model.PublicStatus, bool) {
-	ps, err := s.status.get(r.Context())
+func (s *Server) public(w http.ResponseWriter, r *http.Request) (*statusSnapshot, bool) {
+	snap, err := s.status.get(r.Context())
 	if err != nil {
 		s.cfg.Log.Error("status page", "err", err)
 		s.fail(w, http.StatusServiceUnavailable, "the status page cannot be read now; try again shortly")
-		return ps, false
+		return nil, false
 	}
 	w.Header().Set("Cache-Control", "public, max-age=30")
-	w.Header().Set("Last-Modified", ps.UpdatedAt.UTC().Format(http.TimeFormat))
-	return ps, true
+	w.Header().Set("Last-Modified", snap.ps.UpdatedAt.UTC().Format(http.TimeFormat))
+	return snap, true
 }
 
 func (s *Server) statusHTML(w http.ResponseWriter, r *http.Request) {
-	ps, ok := s.public(w, r)
-	if !ok {
-		return
+	if snap, ok := s.public(w, r); ok {
+		w.Header().Set("Content-Security-Policy", pageCSP)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(snap.html)
 	}
-	var buf bytes.Buffer
-	if err := pageTmpl.Execute(&buf, struct {
-		P   model.PublicStatus
-		CSS template.CSS
-	}{ps, template.CSS(pageCSS)}); err != nil {
-		s.cfg.Log.Error("status page", "err", err)
-		s.fail(w, http.StatusInternalServerError, "the status page could not be drawn")
-		return
-	}
-	w.Header().Set("Content-Security-Policy", pageCSP)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Write(buf.Bytes())
 }
 
 func (s *Server) statusJSON(w http.ResponseWriter, r *http.Request) {
-	ps, ok := s.public(w, r)
-	if !ok {
-		return
+	if snap, ok := s.public(w, r); ok {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Write(snap.json)
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Access-Control-Allow-Origin", "*")
-	json.NewEncoder(w).Encode(ps.JSON()) // it escapes <, > and & too
+}
+
+func (s *Server) statusAtom(w http.ResponseWriter, r *http.Request) {
+	if snap, ok := s.public(w, r); ok {
+		w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
+		w.Write(snap.atom)
+	}
 }
 
 // The Atom feed: one entry per public update.
@@ -196,20 +225,16 @@ type atomText struct {
 	Text string `xml:",chardata"`
 }
 
-func (s *Server) statusAtom(w http.ResponseWriter, r *http.Request) {
-	ps, ok := s.public(w, r)
-	if !ok {
-		return
-	}
+// atomOf is the feed: one entry per public update.
+func atomOf(ps model.PublicStatus) ([]byte, error) {
 	f := atomFeed{Title: "Service status", ID: "urn:sitrep:status", Updated: ps.UpdatedAt.UTC().Format(time.RFC3339),
 		Link:   []atomLink{{Rel: "alternate", Type: "text/html", Href: "/status"}, {Rel: "self", Type: "application/atom+xml", Href: "/status.atom"}},
 		Author: atomAuthor{Name: "Service status"}}
 	for _, pi := range ps.Incidents {
 		for i, u := range pi.Updates {
 			n := len(pi.Updates) - i // the n-th public update, counted from the first
-			title := pi.Title + " — " + pi.Status
 			f.Entries = append(f.Entries, atomEntry{
-				Title:   title,
+				Title:   pi.Title + " — " + pi.Status,
 				ID:      "urn:sitrep:status:" + pi.ID + ":" + strconv.Itoa(n),
 				Updated: u.At.UTC().Format(time.RFC3339),
 				Link:    atomLink{Rel: "alternate", Type: "text/html", Href: "/status#" + pi.ID},
@@ -219,12 +244,7 @@ func (s *Server) statusAtom(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := xml.MarshalIndent(f, "", "  ")
 	if err != nil {
-		s.cfg.Log.Error("status feed", "err", err)
-		s.fail(w, http.StatusInternalServerError, "the status feed could not be written")
-		return
+		return nil, fmt.Errorf("write the status feed: %w", err)
 	}
-	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
-	w.Write([]byte(xml.Header))
-	w.Write(out)
-	w.Write([]byte("\n"))
+	return append(append([]byte(xml.Header), out...), '\n'), nil
 }
