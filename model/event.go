@@ -39,6 +39,11 @@ const (
 	EvUserKeyAdd   = "user_key_add"
 	EvPolicy       = "policy"
 	EvBackup       = "backup"
+	EvTokenAdd     = "token_add"
+	EvTokenRemove  = "token_remove"
+	// EvIntakeRefused is an HTTP intake request refused for a missing or
+	// wrong token (rate-limited, as refused keys are).
+	EvIntakeRefused = "intake_refused"
 )
 
 // Text is the event as a sentence for people.
@@ -88,7 +93,15 @@ func (e Event) Text() string {
 		}
 		return fmt.Sprintf("recorded %s of %s by %s on %s, sent %s", kind, g("customer"), g("channel"), e.Target, g("sent_at"))
 	case string(ActStatusUpdate):
-		return fmt.Sprintf("recorded a status update on %s: %s", e.Target, g("text"))
+		switch {
+		case g("public") != "true":
+			return fmt.Sprintf("recorded a status update on %s: %s", e.Target, g("text"))
+		case g("was_public_title") != "":
+			return fmt.Sprintf("posted a public status update on %s, retitled from %q to %q: %s", e.Target, g("was_public_title"), g("public_title"), g("text"))
+		case g("public_title") != "":
+			return fmt.Sprintf("posted a public status update on %s as %q: %s", e.Target, g("public_title"), g("text"))
+		}
+		return fmt.Sprintf("posted a public status update on %s: %s", e.Target, g("text"))
 	case string(ActReport):
 		return fmt.Sprintf("recorded the %s report on %s, submitted %s", g("kind"), e.Target, g("at"))
 	case string(ActReviewWrite):
@@ -127,6 +140,12 @@ func (e Event) Text() string {
 		return "changed the policy: " + g("changes")
 	case EvBackup:
 		return "took a backup to " + g("path")
+	case EvTokenAdd:
+		return fmt.Sprintf("added intake token %s", g("name"))
+	case EvTokenRemove:
+		return fmt.Sprintf("removed intake token %s", g("name"))
+	case EvIntakeRefused:
+		return fmt.Sprintf("refused HTTP intake at %s: %s", g("path"), g("reason"))
 	case "exercise_new":
 		return fmt.Sprintf("created the exercise %q: %s injects from %s", g("title"), g("injects"), g("start"))
 	case "exercise_start":

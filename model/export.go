@@ -180,6 +180,12 @@ func Facts(i *Incident, loc *time.Location) []Fact {
 		{"Data subjects", Describe(i.Subjects())},
 		{"Records", Describe(i.Records())},
 	}
+	if i.Reporter != "" {
+		facts = append(facts, Fact{"Reported by", SanitizeLine(i.Reporter)})
+	}
+	if i.PublicTitle != "" {
+		facts = append(facts, Fact{"Public title", SanitizeLine(i.PublicTitle)})
+	}
 	if len(i.Customers) > 1 {
 		for _, c := range i.Customers {
 			f := i.Facts(c)

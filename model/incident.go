@@ -27,6 +27,10 @@ type Incident struct {
 	RecordsApprox  *int64 // nil: unknown
 	Consequences   string // likely consequences, for the notification
 	Commander      string // "" when none is assigned
+	Reporter       string // who reported it from outside (e-mail, HTTP intake); "" when declared by hand
+	// PublicTitle is what the public status page calls the incident; ""
+	// until its first public status update.
+	PublicTitle string
 
 	SubjectCategories []string        // categories of data subjects, Art. 33(3)(a)
 	CustomerFacts     []CustomerFacts // each affected customer's own numbers and impact
@@ -104,9 +108,10 @@ type Notification struct {
 
 // StatusUpdate records a status update sent for an availability incident.
 type StatusUpdate struct {
-	Text string
-	At   time.Time
-	By   string
+	Text   string
+	At     time.Time
+	By     string
+	Public bool // shown on the public status page
 }
 
 // Report records a regulatory report submitted for a clock met by report.
@@ -124,6 +129,7 @@ type Declaration struct {
 	Breach         Breach
 	Availability   bool
 	Customers      []string
+	Reporter       string    // who reported it, for intake from outside
 	DetectedAt     time.Time // zero: now
 	AwareAt        time.Time // zero: now
 }
@@ -135,6 +141,9 @@ func (d *Declaration) Validate(now time.Time) error {
 		return err
 	}
 	if d.Summary, err = CleanText("summary", d.Summary, MultiLine, 0, MaxSummary); err != nil {
+		return err
+	}
+	if d.Reporter, err = CleanText("reporter", d.Reporter, SingleLine, 0, MaxTitle); err != nil {
 		return err
 	}
 	if d.Severity == "" {

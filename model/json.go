@@ -69,9 +69,10 @@ type ContactJSON struct {
 
 // UpdateJSON is a status update in JSON.
 type UpdateJSON struct {
-	Text string  `json:"text"`
-	At   *string `json:"at"`
-	By   string  `json:"by"`
+	Text   string  `json:"text"`
+	At     *string `json:"at"`
+	By     string  `json:"by"`
+	Public bool    `json:"public"`
 }
 
 // ReportJSON is a regulatory report in JSON.
@@ -112,6 +113,8 @@ type IncidentJSON struct {
 	ID             int64    `json:"id"`
 	Title          string   `json:"title"`
 	Summary        string   `json:"summary"`
+	Reporter       string   `json:"reporter"`
+	PublicTitle    string   `json:"public_title"`
 	Severity       string   `json:"severity"`
 	Status         string   `json:"status"`
 	Source         string   `json:"source"`
@@ -155,7 +158,7 @@ type IncidentJSON struct {
 // notifications, updates, reports and review.
 func (i *Incident) ToJSON(p Policy, now time.Time, full bool) IncidentJSON {
 	j := IncidentJSON{
-		Ref: i.Ref(), ID: i.ID, Title: i.Title, Summary: i.Summary,
+		Ref: i.Ref(), ID: i.ID, Title: i.Title, Summary: i.Summary, Reporter: i.Reporter, PublicTitle: i.PublicTitle,
 		Severity: string(i.Severity), Status: string(i.Status), Source: string(i.Source),
 		Breach: string(i.Breach), Availability: i.Availability,
 		Customers: nonNil(i.Customers), DataCategories: nonNil(i.DataCategories),
@@ -209,7 +212,7 @@ func (i *Incident) ToJSON(p Policy, now time.Time, full bool) IncidentJSON {
 	}
 	j.StatusUpdates = []UpdateJSON{}
 	for _, u := range i.Updates {
-		j.StatusUpdates = append(j.StatusUpdates, UpdateJSON{Text: u.Text, At: JSONTime(u.At), By: u.By})
+		j.StatusUpdates = append(j.StatusUpdates, UpdateJSON{Text: u.Text, At: JSONTime(u.At), By: u.By, Public: u.Public})
 	}
 	j.Reports = []ReportJSON{}
 	for _, r := range i.Reports {

@@ -78,6 +78,7 @@ const (
 	ActManageUsers  Action = "users"
 	ActBackup       Action = "backup"
 	ActPolicy       Action = "policy"
+	ActTokens       Action = "tokens"
 )
 
 // actionInfo is the least role for an action and how to say it in a refusal.
@@ -114,6 +115,7 @@ var actionInfo = map[Action]struct {
 	ActManageUsers:  {Owner, "manage users and keys"},
 	ActBackup:       {Owner, "take backups"},
 	ActPolicy:       {Owner, "change the policy"},
+	ActTokens:       {Owner, "manage intake tokens"},
 }
 
 // ActAudit is reading the audit log (every event); viewers may.

@@ -34,8 +34,8 @@ func (w *wtx) declare(d model.Declaration) (model.Event, error) {
 		return model.Event{}, err
 	}
 	res, err := w.tx.ExecContext(w.ctx, `INSERT INTO incidents (title, summary, severity, status, source, breach,
-		availability, customers, detected_at, aware_at, created_at, updated_at) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.Title, d.Summary, d.Severity, d.Source, d.Breach, d.Availability, string(customers), det.Unix(), aware.Unix(), w.now.Unix(), w.now.Unix())
+		availability, customers, detected_at, aware_at, created_at, updated_at, reporter) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.Title, d.Summary, d.Severity, d.Source, d.Breach, d.Availability, string(customers), det.Unix(), aware.Unix(), w.now.Unix(), w.now.Unix(), d.Reporter)
 	if err != nil {
 		return model.Event{}, fmt.Errorf("declare: %w", err)
 	}
@@ -53,10 +53,14 @@ func (w *wtx) declare(d model.Declaration) (model.Event, error) {
 	if err := w.recount(inc); err != nil {
 		return model.Event{}, err
 	}
-	return w.event(inc, string(model.ActDeclare), map[string]string{
+	data := map[string]string{
 		"title": d.Title, "severity": string(d.Severity), "source": string(d.Source), "breach": string(d.Breach),
 		"customers": strings.Join(d.Customers, ", "), "detected_at": fmtTime(det), "aware_at": fmtTime(aware),
-	}), nil
+	}
+	if d.Reporter != "" {
+		data["reporter"] = d.Reporter
+	}
+	return w.event(inc, string(model.ActDeclare), data), nil
 }
 
 func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -423,23 +427,34 @@ func (s *Store) Notice(ctx context.Context, id int64, n int) (model.Notification
 
 // StatusUpdate records a status update sent on the status channel.
 func (s *Store) StatusUpdate(ctx context.Context, actor model.Actor, id int64, text string) (model.Event, error) {
+	return s.PostUpdate(ctx, actor, id, model.UpdateInput{Text: text})
+}
+
+// PostUpdate records a status update; a public one also goes on the
+// public status page, under the incident's public title.
+func (s *Store) PostUpdate(ctx context.Context, actor model.Actor, id int64, in model.UpdateInput) (model.Event, error) {
 	return s.write(ctx, actor, model.ActStatusUpdate, func(w *wtx) (model.Event, error) {
-		text, err := model.CleanText("status update", text, model.MultiLine, 1, model.MaxNote)
-		if err != nil {
-			return model.Event{}, err
-		}
 		inc, err := w.loadOpen(id, "status updates")
 		if err != nil {
 			return model.Event{}, err
 		}
-		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO status_updates (incident_id, text, at, by) VALUES (?, ?, ?, ?)",
-			id, text, w.now.Unix(), w.actor.Name); err != nil {
+		text, title, data, err := model.PlanStatusUpdate(inc, in)
+		if err != nil {
+			return model.Event{}, err
+		}
+		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO status_updates (incident_id, text, at, by, public) VALUES (?, ?, ?, ?, ?)",
+			id, text, w.now.Unix(), w.actor.Name, in.Public); err != nil {
 			return model.Event{}, fmt.Errorf("record status update: %w", err)
+		}
+		if title != inc.PublicTitle {
+			if _, err := w.tx.ExecContext(w.ctx, "UPDATE incidents SET public_title = ? WHERE id = ?", title, id); err != nil {
+				return model.Event{}, fmt.Errorf("set public title: %w", err)
+			}
 		}
 		if err := w.save(inc); err != nil {
 			return model.Event{}, err
 		}
-		return w.event(inc, string(model.ActStatusUpdate), map[string]string{"text": text}), nil
+		return w.event(inc, string(model.ActStatusUpdate), data), nil
 	})
 }
 

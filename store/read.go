@@ -38,7 +38,7 @@ const incidentCols = `id, title, summary, severity, status, source, breach, avai
 	subjects_approx, records_approx, consequences, commander, detected_at, aware_at, acknowledged_at,
 	contained_at, resolved_at, closed_at, review_root_cause, review_worked, review_not_worked, review_impact,
 	review_completed_at, review_completed_by, created_at, updated_at, deleted_at, version,
-	subject_categories, measures_proposed, mitigation, contact_name, contact_details`
+	subject_categories, measures_proposed, mitigation, contact_name, contact_details, reporter, public_title`
 
 // boardCols are what the board shows and its deadlines need, and no more:
 // the driver's cost is per column fetched, and the board is loaded after
@@ -99,7 +99,7 @@ func scanIncident(sc interface{ Scan(...any) error }) (*model.Incident, error) {
 		&subj, &recs, &i.Consequences, &commander, &det, &aware, &ack, &cont, &res, &clo,
 		&i.Review.RootCause, &i.Review.Worked, &i.Review.NotWorked, &i.Review.Impact, &rc, &i.Review.CompletedBy,
 		&created, &updated, &deleted, &i.Version,
-		&subjCats, &proposed, &mitigation, &i.ContactName, &i.ContactDetails)
+		&subjCats, &proposed, &mitigation, &i.ContactName, &i.ContactDetails, &i.Reporter, &i.PublicTitle)
 	if err != nil {
 		return nil, err
 	}
@@ -256,12 +256,12 @@ func loadIncidents(ctx context.Context, q querier, mode loadMode, where string, 
 					}
 					return nil
 				}},
-			loader{"status updates", "SELECT incident_id, text, at, by FROM status_updates WHERE incident_id IN " + sub + " ORDER BY incident_id, at, id",
+			loader{"status updates", "SELECT incident_id, text, at, by, public FROM status_updates WHERE incident_id IN " + sub + " ORDER BY incident_id, at, id",
 				func(rows *sql.Rows) error {
 					var id int64
 					var u model.StatusUpdate
 					var at sql.NullInt64
-					if err := rows.Scan(&id, &u.Text, &at, &u.By); err != nil {
+					if err := rows.Scan(&id, &u.Text, &at, &u.By, &u.Public); err != nil {
 						return err
 					}
 					u.At = fromUnix(at)

@@ -85,6 +85,23 @@ func TestEveryWriteLeavesOneEvent(t *testing.T) {
 		{"StatusUpdate", "update", true, func() (model.Event, error) {
 			return st.StatusUpdate(ctx, admin, id, "Investigating elevated errors")
 		}},
+		{"PostUpdate public", "update", true, func() (model.Event, error) {
+			return st.PostUpdate(ctx, admin, id, model.UpdateInput{Text: "We are investigating", Public: true, PublicTitle: "Degraded API"})
+		}},
+		{"AddToken", model.EvTokenAdd, false, func() (model.Event, error) {
+			_, ev, err := st.AddToken(ctx, owner, "alertmanager")
+			return ev, err
+		}},
+		{"RemoveToken", model.EvTokenRemove, false, func() (model.Event, error) { return st.RemoveToken(ctx, owner, "alertmanager") }},
+		{"IntakeReport", "declare", false, func() (model.Event, error) {
+			_, _, err := st.IntakeReport(ctx, member, model.Declaration{Title: "Reported leak", Severity: model.P2, Source: "customer-report", Reporter: "a@b.c"}, "<m@x>")
+			return model.Event{}, err
+		}},
+		{"IntakeAlerts", "declare", false, func() (model.Event, error) {
+			_, err := st.IntakeAlerts(ctx, member, model.AlertPayload{Version: "4", GroupKey: "g", Status: "firing",
+				Alerts: []model.Alert{{Status: "firing", Fingerprint: "f", Labels: map[string]string{"alertname": "A"}}}})
+			return model.Event{}, err
+		}},
 		{"Report", "report", true, func() (model.Event, error) {
 			return st.Report(ctx, admin, id, "nis2-warning", time.Time{})
 		}},
@@ -266,6 +283,15 @@ func TestRefusedWritesChangeNothing(t *testing.T) {
 		}},
 		{"notify initial twice", "invalid", func() error { return e(st.Notify(ctx, admin, breach.ID, store.NotifyInput{Customer: "ACME"})) }},
 		{"status update empty", "invalid", func() error { return e(st.StatusUpdate(ctx, admin, open.ID, "")) }},
+		{"public update without a title", "invalid", func() error {
+			return e(st.PostUpdate(ctx, admin, open.ID, model.UpdateInput{Text: "x", Public: true}))
+		}},
+		{"token by a member", "role", func() error { _, _, err := st.AddToken(ctx, member, "t"); return err }},
+		{"token remove unknown", "invalid", func() error { return e(st.RemoveToken(ctx, owner, "nobody")) }},
+		{"intake by a viewer", "role", func() error {
+			_, _, err := st.IntakeReport(ctx, viewer, model.Declaration{Title: "x", Severity: model.P2, Source: "other"}, "k")
+			return err
+		}},
 		{"report without clocks", "invalid", func() error { return e(st.Report(ctx, admin, open.ID, "nis2-warning", time.Time{})) }},
 		{"delete without reason", "invalid", func() error { return e(st.Delete(ctx, admin, open.ID, " ")) }},
 		{"review nothing", "invalid", func() error { return e(st.WriteReview(ctx, member, open.ID, model.ReviewEdit{})) }},

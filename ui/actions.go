@@ -444,3 +444,29 @@ func orDash(s string) string {
 	}
 	return model.SanitizeLine(s)
 }
+
+// updateForm records a status update; on an availability incident it can
+// also go on the public status page, under a title customers may read.
+func (m *Model) updateForm(inc *model.Incident) *form {
+	id := inc.ID
+	fields := []*field{areaField("text", "What the status channel said", "", checkText("status update", model.MultiLine, 1, model.MaxNote))}
+	if inc.Availability {
+		fields = append(fields,
+			choiceField("public", "Public status page", []choice{
+				{"no", "no: status channel only", "Recorded on the timeline; the public status page does not show it."},
+				{"yes", "yes: also on /status", "Shown on the public status page (sitrep serve --http) under the public title, with the time."},
+			}, "no"),
+			textField("public_title", "Public title (what customers read; the first public update needs one)", inc.PublicTitle,
+				checkText("public title", model.SingleLine, 0, model.MaxTitle)))
+	}
+	return &form{title: "Status update sent for " + inc.Ref(), fields: fields,
+		submit: func(v values) tea.Cmd {
+			in := model.UpdateInput{Text: v["text"], Public: v["public"] == "yes"}
+			if in.Public {
+				in.PublicTitle = v["public_title"]
+			}
+			return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+				return st.PostUpdate(c, a, id, in)
+			})
+		}}
+}

@@ -709,3 +709,40 @@ func TestConsoleTimelineFollowsTail(t *testing.T) {
 	h.press("G")
 	assertContains(t, "timeline back at its end", h.screen(), "second note, while scrolled up")
 }
+
+// TestConsolePublicStatusUpdate posts a status update to the public page
+// from the form: the first needs a public title, which the form asks for;
+// the refusal stays in the form to correct.
+func TestConsolePublicStatusUpdate(t *testing.T) {
+	e := newConEnv(t)
+	h := newConsole(t, e, conOwner, 100, 30)
+	h.open(incWebhooks, tabNotification)
+	h.press("u")
+	if h.m.form == nil || len(h.m.form.fields) != 3 {
+		t.Fatalf("u on an availability incident opened %v (flash %q)", h.m.form, h.m.flash)
+	}
+	assertContains(t, "update form", h.screen(), "Public status page", "no: status channel only")
+	h.typeText("We are investigating failed webhook deliveries.")
+	h.press("enter", "down", "enter") // public: no → yes
+	h.press("enter")                  // no public title yet
+	if d := h.done(); d.err == nil || !strings.Contains(d.err.Error(), "needs a public title") {
+		t.Fatalf("first public update without a title: %v", d.err)
+	}
+	if h.m.form == nil {
+		t.Fatal("the refusal closed the form")
+	}
+	h.typeText("Webhook delays")
+	h.press("enter")
+	h.wrote()
+	inc := e.incident(t, incWebhooks)
+	if inc.PublicTitle != "Webhook delays" || len(inc.Updates) == 0 || !inc.Updates[len(inc.Updates)-1].Public {
+		t.Errorf("public title %q, updates %+v", inc.PublicTitle, inc.Updates)
+	}
+	// An incident that does not affect availability is not offered the page.
+	h2 := newConsole(t, e, conOwner, 100, 30)
+	h2.open(incStuffing, tabNotification)
+	h2.press("u")
+	if h2.m.form == nil || len(h2.m.form.fields) != 1 {
+		t.Errorf("update form on a non-availability incident has %d fields", len(h2.m.form.fields))
+	}
+}

@@ -140,13 +140,7 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Update.Binding):
 		if m.allowed(k.Update) {
-			id := inc.ID
-			return m.openForm(&form{title: "Status update sent for " + inc.Ref(), fields: []*field{areaField("text", "What the status channel said", "", checkText("status update", model.MultiLine, 1, model.MaxNote))},
-				submit: func(v values) tea.Cmd {
-					return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
-						return st.StatusUpdate(c, a, id, v["text"])
-					})
-				}})
+			return m.openForm(m.updateForm(inc))
 		}
 		return nil
 	case key.Matches(msg, k.Breach.Binding):

@@ -108,6 +108,12 @@ func (a *app) printIncident(inc *model.Incident, pol model.Policy, now time.Time
 		customers = "none listed"
 	}
 	a.printf("Customers: %s\n", customers)
+	if inc.Reporter != "" {
+		a.printf("Reported by: %s\n", model.SanitizeLine(inc.Reporter))
+	}
+	if inc.PublicTitle != "" {
+		a.printf("Public title: %s\n", model.SanitizeLine(inc.PublicTitle))
+	}
 	cats := strings.Join(inc.DataCategories, ", ")
 	if cats == "" {
 		cats = "unknown"

@@ -42,7 +42,7 @@ before customers must be notified (GDPR Art. 33: 72 hours from awareness).`,
 			root.AddCommand(c)
 		}
 	}
-	add("inc", a.declareCmd(), a.listCmd(), a.showCmd(),
+	add("inc", a.declareCmd(), a.intakeCmd(), a.listCmd(), a.showCmd(),
 		a.transitionCmd("ack", "Acknowledge an incident", model.Acknowledged),
 		a.transitionCmd("contain", "Mark an incident contained", model.Contained),
 		a.transitionCmd("resolve", "Mark an incident resolved", model.Resolved),
@@ -51,7 +51,7 @@ before customers must be notified (GDPR Art. 33: 72 hours from awareness).`,
 	add("work", a.breachCmd(), a.awareCmd(), a.checkCmd(), a.noteCmd(), a.notifyCmd(), a.contactCmd(), a.updateCmd(), a.reportCmd(),
 		a.reviewCmd(), a.actionCmd())
 	add("read", a.draftCmd(), a.noticeCmd(), a.timelineCmd(), a.auditCmd(), a.exportCmd(), a.wallCmd())
-	add("admin", a.userCmd(), a.policyCmd(), a.exerciseCmd())
+	add("admin", a.userCmd(), a.tokenCmd(), a.policyCmd(), a.exerciseCmd())
 	if !a.remote() {
 		add("admin", a.backupCmd(), a.serveCmd())
 	}

@@ -33,14 +33,16 @@ func (a *app) serveCmd() *cobra.Command {
 		listen, hostKey string
 		pprofAddr       string
 		cfg             sshd.Config
+		httpFlags       httpFlags
 	)
 	c := &cobra.Command{
-		Use:   "serve [--listen ADDR] [--host-key PATH]",
+		Use:   "serve [--listen ADDR] [--host-key PATH] [--http ADDR [--tls-cert F --tls-key F]]",
 		Short: "Serve the console and the command line over SSH, by key and role",
 		Example: `  sitrep user add alice --role admin --key-file alice.pub
   sitrep serve --listen :2222
   ssh -p 2222 localhost            # the console
-  ssh -p 2222 localhost list --json`,
+  ssh -p 2222 localhost list --json
+  sitrep serve --http 127.0.0.1:8080   # intake and the public status page too`,
 		Args: args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st, err := a.store()
@@ -63,6 +65,9 @@ func (a *app) serveCmd() *cobra.Command {
 				}
 				defer stop()
 			}
+			if err := httpFlags.check(); err != nil {
+				return err
+			}
 			if err := st.OpenReaders(a.ctx); err != nil {
 				return err
 			}
@@ -81,10 +86,20 @@ func (a *app) serveCmd() *cobra.Command {
 				return model.Errorf("cannot listen on %s: %v", listen, err)
 			}
 			cfg.Log.Info("sitrep serving", "addr", l.Addr().String(), "db", st.Path(), "host_key", hostKey)
+			web, err := httpFlags.start(st, cfg.Log)
+			if err != nil {
+				l.Close()
+				return err
+			}
+			defer web.stop()
 			done := make(chan error, 1)
 			go func() { done <- srv.Serve(l) }()
 			select {
 			case err := <-done:
+				return err
+			case err := <-web.done:
+				srv.Shutdown(context.Background())
+				<-done
 				return err
 			case <-a.ctx.Done():
 			}
@@ -110,6 +125,7 @@ func (a *app) serveCmd() *cobra.Command {
 	f.DurationVar(&cfg.IdleTimeout, "idle-timeout", 30*time.Minute, "end a console after this long without keyboard input")
 	f.DurationVar(&cfg.MaxSessionTime, "max-session-time", 12*time.Hour, "end any session after this long")
 	f.DurationVar(&cfg.HandshakeTimeout, "handshake-timeout", 10*time.Second, "drop connections that have not finished the handshake by then")
+	httpFlags.add(f)
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's profiler on this loopback address (for measuring)")
 	_ = f.MarkHidden("pprof")
 	return c

@@ -200,10 +200,17 @@ func (a *app) noteCmd() *cobra.Command {
 }
 
 func (a *app) updateCmd() *cobra.Command {
-	return a.textCmd("update REF TEXT", "Record a status update sent on the status channel (availability incidents; admin)", "status update", model.ActStatusUpdate,
+	var in model.UpdateInput
+	c := a.textCmd("update REF TEXT [--public [--public-title T]]", "Record a status update sent on the status channel (availability incidents; admin); --public posts it on the status page", "status update", model.ActStatusUpdate,
 		func(st *store.Store, act model.Actor, id int64, text string) (model.Event, error) {
-			return st.StatusUpdate(a.ctx, act, id, text)
+			in.Text = text
+			return st.PostUpdate(a.ctx, act, id, in)
 		})
+	c.Example = `  sitrep update INC-7 "Investigating elevated API errors"
+  sitrep update INC-7 "We are investigating slow responses." --public --public-title "Degraded API performance"`
+	c.Flags().BoolVar(&in.Public, "public", false, "also post it on the public status page (/status)")
+	c.Flags().StringVar(&in.PublicTitle, "public-title", "", "the title customers see (the first public update needs one)")
+	return c
 }
 
 func (a *app) notifyCmd() *cobra.Command {
