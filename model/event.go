@@ -26,6 +26,7 @@ const (
 	EvUserAdd      = "user_add"
 	EvUserRemove   = "user_remove"
 	EvUserKeyAdd   = "user_key_add"
+	EvUserRole     = "user_role"
 	EvPolicy       = "policy"
 	EvBackup       = "backup"
 )
@@ -110,6 +111,8 @@ func (e Event) Text() string {
 		return fmt.Sprintf("added user %s as %s", g("name"), g("role"))
 	case EvUserRemove:
 		return fmt.Sprintf("removed user %s", g("name"))
+	case EvUserRole:
+		return fmt.Sprintf("changed the role of user %s from %s to %s", g("name"), g("from"), g("to"))
 	case EvUserKeyAdd:
 		return fmt.Sprintf("added key %s to user %s", g("fingerprint"), g("name"))
 	case EvPolicy:

@@ -91,7 +91,7 @@ func (s *Server) handle(sess cssh.Session) {
 		return
 	}
 	user = u.Name
-	actor := model.Actor{Name: u.Name, Role: u.Role, Source: addr}
+	actor := model.Actor{Name: u.Name, Role: u.Role, Source: addr, UserID: u.ID}
 	ctx, cancel := context.WithTimeout(sess.Context(), s.cfg.MaxSessionTime)
 	defer cancel()
 	// No session the audit cannot see: if its login cannot be written,
@@ -143,10 +143,21 @@ func (s *Server) handle(sess cssh.Session) {
 // on stderr, if the client still reads, and always gets a non-zero exit
 // status.
 func (s *Server) command(ctx context.Context, sess cssh.Session, actor model.Actor, args []string) int {
+	ctx, revoke := context.WithCancelCause(ctx)
+	defer revoke(nil)
+	s.follow(ctx, actor.UserID, actor.Role, func(model.Role) {}, func() { revoke(errUserRemoved) })
 	sio := newSessionIO(ctx, sess)
 	defer sio.close()
 	stderr := sess.Stderr()
 	code := s.cfg.Exec(ctx, actor, args, sio, sio.writer(sess), sio.writer(stderr))
+	if context.Cause(ctx) == errUserRemoved {
+		s.cfg.Log.Info("session ended: user removed", "user", actor.Name, "addr", actor.Source, "command", args[0])
+		sio.say(stderr, "sitrep: "+errUserRemoved.Error()+"\n", screenStopWait)
+		if code == 0 {
+			code = exitRefused
+		}
+		return code
+	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		s.cfg.Log.Info("session reached its maximum time", "user", actor.Name, "addr", actor.Source, "command", args[0])
 		sio.say(stderr, fmt.Sprintf("sitrep: the session reached its maximum time of %s\n", s.cfg.MaxSessionTime), screenStopWait)
@@ -156,6 +167,10 @@ func (s *Server) command(ctx context.Context, sess cssh.Session, actor model.Act
 	}
 	return code
 }
+
+// exitRefused is the exit status of a command whose user was removed
+// while it ran, as of any refused command.
+const exitRefused = 1
 
 // exitTimeUp is the exit status of a command cut off at the maximum
 // session time that did not give its own (as timeout(1) does).
@@ -257,6 +272,15 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, wins *windows, 
 			return msg
 		}),
 	)
+	s.follow(pctx, actor.UserID, actor.Role, func(r model.Role) {
+		p.Send(ui.RoleMsg{Role: r})
+	}, func() {
+		s.cfg.Log.Info("session ended: user removed", "user", actor.Name, "addr", actor.Source)
+		reg.mu.Lock()
+		reg.why = errUserRemoved.Error()
+		reg.mu.Unlock()
+		cancel()
+	})
 	// One goroutine hands sizes on and watches keyboard idleness.
 	go func() {
 		tick := time.NewTicker(min(time.Minute, s.cfg.IdleTimeout/4+time.Second))

@@ -84,6 +84,35 @@ func (s *Store) UserByKey(ctx context.Context, fingerprint string) (model.User, 
 	return users[0], nil
 }
 
+// UserByID finds a current user by id; ErrNotFound once removed.
+func (s *Store) UserByID(ctx context.Context, id int64) (model.User, error) {
+	users, err := loadUsers(ctx, s.r, "u.id = ?", id)
+	if err != nil {
+		return model.User{}, err
+	}
+	if len(users) == 0 {
+		return model.User{}, notFound{"that user has been removed"}
+	}
+	return users[0], nil
+}
+
+// ErrRemoved is the refusal of a write by a session whose user has been
+// removed.
+var ErrRemoved = model.Errorf("your user has been removed by an owner, so nothing more can be done in this session")
+
+// currentRole is a user's role as the database holds it now.
+func currentRole(ctx context.Context, q querier, id int64) (model.Role, error) {
+	var role string
+	err := q.QueryRowContext(ctx, "SELECT role FROM users WHERE id = ? AND deleted_at IS NULL", id).Scan(&role)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrRemoved
+	}
+	if err != nil {
+		return "", fmt.Errorf("look up your role: %w", err)
+	}
+	return model.Role(role), nil
+}
+
 func (w *wtx) addKey(userID int64, name string, k model.Key) error {
 	var owner string
 	err := w.tx.QueryRowContext(w.ctx, "SELECT u.name FROM user_keys k JOIN users u ON u.id = k.user_id WHERE k.fingerprint = ?", k.Fingerprint).Scan(&owner)
@@ -193,6 +222,29 @@ func (s *Store) RemoveUser(ctx context.Context, actor model.Actor, name string) 
 			fps = append(fps, k.Fingerprint)
 		}
 		return userEvent(w, model.EvUserRemove, u.Name, map[string]string{"role": string(u.Role), "keys": strings.Join(fps, ", ")}), nil
+	})
+}
+
+// SetUserRole gives a user another role. Every open session of theirs
+// follows at once: their next write is authorised against the new role
+// (see model.Actor.UserID), and servers tell their consoles.
+func (s *Store) SetUserRole(ctx context.Context, actor model.Actor, name string, role model.Role) (model.Event, error) {
+	return s.write(ctx, actor, model.ActManageUsers, func(w *wtx) (model.Event, error) {
+		role, err := model.ParseRole(string(role))
+		if err != nil {
+			return model.Event{}, err
+		}
+		u, err := getUser(w.ctx, w.tx, name)
+		if err != nil {
+			return model.Event{}, err
+		}
+		if err := model.ChangeRole(w.actor, u.Name, u.Role, role); err != nil {
+			return model.Event{}, err
+		}
+		if _, err := w.tx.ExecContext(w.ctx, "UPDATE users SET role = ?, updated_at = ? WHERE id = ?", role, w.now.Unix(), u.ID); err != nil {
+			return model.Event{}, fmt.Errorf("change role: %w", err)
+		}
+		return userEvent(w, model.EvUserRole, u.Name, map[string]string{"from": string(u.Role), "to": string(role)}), nil
 	})
 }
 

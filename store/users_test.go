@@ -109,3 +109,69 @@ func TestUserKeyAddBumpsUpdatedAt(t *testing.T) {
 		t.Errorf("updated_at %d after a key was added at %d", updated, clk.Now().Unix())
 	}
 }
+
+// A session's writes are authorised against the user's role as the
+// database holds it when the write happens, not as it was when the
+// session started: a demoted admin's next write is refused, a removed
+// user's too, and each change of role is audited.
+func TestSessionWriteUsesCurrentRole(t *testing.T) {
+	ctx := context.Background()
+	st, _ := openStore(t)
+	must(st.AddUser(ctx, owner, "alice", model.Admin, []string{sshKey(1, "alice")}))(t)
+	u := must(st.User(ctx, "alice"))(t)
+	session := model.Actor{Name: "alice", Role: model.Admin, Source: "ssh:127.0.0.1:5000", UserID: u.ID}
+	inc := must(st.Declare(ctx, session, model.Declaration{Title: "disk full", Severity: "P2"}))(t)
+	must(st.SetSeverity(ctx, session, inc.ID, model.P3))(t)
+
+	ev := must(st.SetUserRole(ctx, owner, "alice", model.Member))(t)
+	if ev.Action != model.EvUserRole || ev.Target != "user:alice" || ev.Data["from"] != "admin" || ev.Data["to"] != "member" ||
+		ev.Text() != "changed the role of user alice from admin to member" {
+		t.Errorf("user_role event %+v %q", ev, ev.Text())
+	}
+	// The session still believes it is an admin.
+	err := e(st.SetSeverity(ctx, session, inc.ID, model.P1))
+	if me := userError(t, err); !strings.Contains(me.Error(), "a member cannot change severity") {
+		t.Errorf("a demoted admin's severity change: %v", err)
+	}
+	must(st.Note(ctx, session, inc.ID, "still a member"))(t)
+
+	must(st.RemoveUser(ctx, owner, "alice"))(t)
+	before := len(must(st.Audit(ctx, time.Time{}))(t))
+	err = e(st.Note(ctx, session, inc.ID, "after removal"))
+	if !errors.Is(err, store.ErrRemoved) {
+		t.Errorf("a removed user's note: %v; want ErrRemoved", err)
+	}
+	if after := len(must(st.Audit(ctx, time.Time{}))(t)); after != before {
+		t.Errorf("refused writes left %d events", after-before)
+	}
+}
+
+func TestSetUserRoleRefusals(t *testing.T) {
+	ctx := context.Background()
+	st, _ := openStore(t)
+	must(st.AddUser(ctx, owner, "olivia", model.Owner, []string{sshKey(1, "olivia")}))(t)
+	must(st.AddUser(ctx, owner, "bob", model.Member, nil))(t)
+	o := must(st.User(ctx, "olivia"))(t)
+	olivia := model.Actor{Name: "olivia", Role: model.Owner, Source: "ssh:127.0.0.1:5000", UserID: o.ID}
+	bob := model.Actor{Name: "bob", Role: model.Member, Source: "ssh:127.0.0.1:5001"}
+	for _, c := range []struct {
+		name  string
+		actor model.Actor
+		user  string
+		role  model.Role
+		want  string
+	}{
+		{"same role", olivia, "bob", model.Member, "bob is already a member"},
+		{"own role over SSH", olivia, "olivia", model.Admin, "you cannot change your own role over SSH"},
+		{"not an owner", bob, "bob", model.Owner, "a member cannot manage users and keys"},
+		{"no such user", olivia, "zed", model.Admin, "there is no user zed"},
+		{"no such role", olivia, "bob", "boss", "is not a role"},
+	} {
+		err := e(st.SetUserRole(ctx, c.actor, c.user, c.role))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v; want %q", c.name, err, c.want)
+		}
+	}
+	// Locally an owner may change their own role.
+	must(st.SetUserRole(ctx, owner, "olivia", model.Admin))(t)
+}

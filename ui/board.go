@@ -219,7 +219,7 @@ func (m *Model) footer(w int, keys []binding) string {
 	// The keys of a page change only with the width, the styles and the
 	// page, so the line is drawn once, not at every tick.
 	var sig strings.Builder
-	fmt.Fprintf(&sig, "%d/%d", w, m.stylesGen)
+	fmt.Fprintf(&sig, "%d/%d/%s", w, m.stylesGen, m.o.Actor.Role)
 	for _, b := range keys {
 		h := b.Help()
 		sig.WriteString("\x00" + h.Key + "\x00" + h.Desc)

@@ -148,3 +148,23 @@ func TestConsoleMember(t *testing.T) {
 	assertContains(t, "member help", h.screen(), "i          assign commander  — a member cannot assign the incident commander; only admins")
 	assertNotContains(t, "member help", h.screen(), "a member cannot declare", "a member cannot acknowledge")
 }
+
+// A console told its user's new role (RoleMsg, from the server) offers
+// and refuses keys by that role from then on, and says so.
+func TestConsoleFollowsRoleChange(t *testing.T) {
+	e := newConEnv(t)
+	h := newConsole(t, e, conAdmin, 100, 30)
+	h.update(RoleMsg{Role: model.Member})
+	if h.m.flash != "An owner changed your role to member." {
+		t.Errorf("flash %q after the role change", h.m.flash)
+	}
+	before := e.seq(t)
+	h.press("j", "c")
+	h.flush(50 * time.Millisecond)
+	if e.seq(t) != before {
+		t.Fatal("a demoted admin's contain wrote to the store")
+	}
+	if want := asSentence(model.Authorize(model.Member, model.ActContain).Error()); h.m.flash != want {
+		t.Errorf("flash %q, want %q", h.m.flash, want)
+	}
+}

@@ -106,7 +106,7 @@ func (a *app) userCmd() *cobra.Command {
 
 	remove := &cobra.Command{
 		Use:   "remove NAME",
-		Short: "Remove a user; their keys stop working at once",
+		Short: "Remove a user; their keys stop working and their open sessions end at once",
 		Args:  args("NAME"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			st, act, err := a.env()
@@ -114,6 +114,28 @@ func (a *app) userCmd() *cobra.Command {
 				return err
 			}
 			ev, err := st.RemoveUser(a.ctx, act, argv[0])
+			if err != nil {
+				return err
+			}
+			a.printf("%s\n", ev.Text())
+			return nil
+		},
+	}
+	roleCmd := &cobra.Command{
+		Use:     "role NAME ROLE",
+		Short:   "Give a user another role; their open sessions follow at once",
+		Example: `  sitrep user role alice member`,
+		Args:    args("NAME", "ROLE"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			r, err := model.ParseRole(argv[1])
+			if err != nil {
+				return err
+			}
+			st, act, err := a.env()
+			if err != nil {
+				return err
+			}
+			ev, err := st.SetUserRole(a.ctx, act, argv[0], r)
 			if err != nil {
 				return err
 			}
@@ -140,7 +162,7 @@ func (a *app) userCmd() *cobra.Command {
 		},
 	}
 	key.AddCommand(keyAdd)
-	c.AddCommand(add, list, remove, key)
+	c.AddCommand(add, list, remove, roleCmd, key)
 	return c
 }
 
