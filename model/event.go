@@ -101,6 +101,9 @@ func (e Event) Text() string {
 	case string(ActDelete):
 		return "deleted " + e.Target
 	case EvLogin:
+		if g("ca") != "" {
+			return fmt.Sprintf("logged in with certificate %q (serial %s) of key %s, signed by CA %s", g("cert_key_id"), g("cert_serial"), g("fingerprint"), g("ca"))
+		}
 		return fmt.Sprintf("logged in with key %s", g("fingerprint"))
 	case EvLoginRefused:
 		if g("user") == "" { // written before the name was kept

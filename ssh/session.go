@@ -12,10 +12,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	cssh "charm.land/ssh"
 	"github.com/charmbracelet/colorprofile"
-	gossh "golang.org/x/crypto/ssh"
 
 	"sitrep/model"
-	"sitrep/store"
 	"sitrep/ui"
 )
 
@@ -83,7 +81,7 @@ func (s *Server) handle(sess cssh.Session) {
 		exit(1)
 		return
 	}
-	u, fp, err := s.identify(sess)
+	u, login, err := s.identify(sess)
 	if err != nil {
 		s.cfg.Log.Warn("session refused", "addr", addr, "err", err)
 		fmt.Fprintf(sess.Stderr(), "sitrep: %s\n", err)
@@ -96,9 +94,10 @@ func (s *Server) handle(sess cssh.Session) {
 	defer cancel()
 	// No session the audit cannot see: if its login cannot be written,
 	// the session is refused.
-	key := u.Name + " " + hostOf(sess.RemoteAddr())
+	// Each key, and each certificate, gets its own login event.
+	key := fmt.Sprintf("%s %s %s %s %d", u.Name, hostOf(sess.RemoteAddr()), login.Fingerprint, login.CA, login.CertSerial)
 	if now := time.Now(); s.logins.due(key, now) {
-		if err := s.recordLogin(ctx, u, fp, addr); err != nil {
+		if err := s.recordLogin(ctx, u, login, addr); err != nil {
 			s.cfg.Log.Error("session refused: the login could not be audited", "user", u.Name, "addr", addr, "err", err)
 			fmt.Fprintln(sess.Stderr(), "sitrep: your login could not be recorded in the audit log, so the session is refused; try again shortly")
 			exit(1)
@@ -179,23 +178,16 @@ const exitTimeUp = 124
 // identify finds the user whose key authenticated this connection. The
 // public-key callback also sees keys a client offers and cannot sign for,
 // so the decision is made here, from the session's own key.
-func (s *Server) identify(sess cssh.Session) (model.User, string, error) {
+func (s *Server) identify(sess cssh.Session) (model.User, model.Login, error) {
 	pk := sess.PublicKey()
 	if pk == nil {
-		return model.User{}, "", errors.New("no public key authenticated this session; sitrep accepts keys only")
+		return model.User{}, model.Login{}, errors.New("no public key authenticated this session; sitrep accepts keys only")
 	}
-	fp := gossh.FingerprintSHA256(pk)
-	if err := model.CheckKey(pk); err != nil {
-		return model.User{}, fp, err
+	u, l, err := s.who(sess.Context(), sess.User(), sess.RemoteAddr(), pk)
+	if errors.Is(err, errUnknownKey) && !l.Cert {
+		return u, l, fmt.Errorf("the key %s no longer belongs to a user", l.Fingerprint)
 	}
-	u, err := s.cfg.Store.UserByKey(sess.Context(), fp)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return model.User{}, fp, fmt.Errorf("the key %s no longer belongs to a user", fp)
-		}
-		return model.User{}, fp, fmt.Errorf("cannot look up your key: %w", err)
-	}
-	return u, fp, nil
+	return u, l, err
 }
 
 // program runs the console (or the wallboard) on the session's terminal:

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"sitrep/model"
@@ -251,9 +252,15 @@ func (s *Store) SetUserRole(ctx context.Context, actor model.Actor, name string,
 // RecordLogin notes an accepted SSH login: the user's last login and an
 // event (action login) with the key and address. Authentication events are
 // the server's, not a user action, so no role check applies.
-func (s *Store) RecordLogin(ctx context.Context, u model.User, fingerprint, source string) error {
-	return s.recordAuth(ctx, model.Actor{Name: u.Name, Source: source}, model.EvLogin, "user:"+u.Name,
-		map[string]string{"name": u.Name, "fingerprint": fingerprint}, u.ID)
+// A certificate's login also records its key ID, serial and CA.
+func (s *Store) RecordLogin(ctx context.Context, u model.User, l model.Login, source string) error {
+	data := map[string]string{"name": u.Name, "fingerprint": l.Fingerprint}
+	if l.Cert {
+		data["cert_key_id"] = l.CertKeyID
+		data["cert_serial"] = strconv.FormatUint(l.CertSerial, 10)
+		data["ca"] = l.CA
+	}
+	return s.recordAuth(ctx, model.Actor{Name: u.Name, Source: source}, model.EvLogin, "user:"+u.Name, data, u.ID)
 }
 
 // RecordRefusedKey notes a key that no user has (action login_refused),

@@ -32,6 +32,7 @@ func (a *app) serveCmd() *cobra.Command {
 	var (
 		listen, hostKey string
 		pprofAddr       string
+		caFile          string
 		cfg             sshd.Config
 	)
 	c := &cobra.Command{
@@ -43,6 +44,9 @@ func (a *app) serveCmd() *cobra.Command {
   ssh -p 2222 localhost list --json`,
 		Args: args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := readTrustedCAs(caFile, &cfg); err != nil {
+				return err
+			}
 			st, err := a.store()
 			if err != nil {
 				return err
@@ -110,6 +114,7 @@ func (a *app) serveCmd() *cobra.Command {
 	f.DurationVar(&cfg.IdleTimeout, "idle-timeout", 30*time.Minute, "end a console after this long without keyboard input")
 	f.DurationVar(&cfg.MaxSessionTime, "max-session-time", 12*time.Hour, "end any session after this long")
 	f.DurationVar(&cfg.HandshakeTimeout, "handshake-timeout", 10*time.Second, "drop connections that have not finished the handshake by then")
+	f.StringVar(&caFile, "trusted-user-ca", "", "file of CA public keys whose user certificates sign users in (principal = user name)")
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's profiler on this loopback address (for measuring)")
 	_ = f.MarkHidden("pprof")
 	return c
