@@ -103,7 +103,9 @@ func TestCheckUserCert(t *testing.T) {
 		{"expired", mint(ca, func(c *ssh.Certificate) { c.ValidBefore = uint64(now.Unix()) }), "alice", cas, "expired at 2026-12-05T12:00:00Z", false},
 		{"not yet valid", mint(ca, func(c *ssh.Certificate) { c.ValidAfter = uint64(now.Add(time.Second).Unix()) }), "alice", cas, "not valid before 2026-12-05T12:00:01Z", false},
 		{"force-command", mint(ca, func(c *ssh.Certificate) { c.CriticalOptions = map[string]string{"force-command": "list"} }), "alice", cas, "critical option", false},
-		{"source-address ok", mint(ca, func(c *ssh.Certificate) { c.CriticalOptions = map[string]string{"source-address": "10.0.0.0/8,127.0.0.1"} }), "alice", cas, "alice", true},
+		{"source-address ok", mint(ca, func(c *ssh.Certificate) {
+			c.CriticalOptions = map[string]string{"source-address": "10.0.0.0/8,127.0.0.1"}
+		}), "alice", cas, "alice", true},
 		{"source-address other", mint(ca, func(c *ssh.Certificate) { c.CriticalOptions = map[string]string{"source-address": "10.0.0.0/8"} }), "alice", cas, "may be used only from 10.0.0.0/8", false},
 	} {
 		got, err := CheckUserCert(c.cert, c.login, addr, c.cas, now)
