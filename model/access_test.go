@@ -120,3 +120,82 @@ func TestCheckUserCert(t *testing.T) {
 		t.Errorf("forged principal: %v", err)
 	}
 }
+
+func TestPolicyAccessFields(t *testing.T) {
+	p := DefaultPolicy()
+	if p.AccessReviewDays != 91 || len(p.RequireSecurityKey) != 0 {
+		t.Errorf("defaults: review every %d days, security keys for %v", p.AccessReviewDays, p.RequireSecurityKey)
+	}
+	js := string(p.JSON())
+	if !strings.Contains(js, `"require_security_key": []`) || !strings.Contains(js, `"access_review_days": 91`) {
+		t.Errorf("policy JSON lacks the access fields:\n%s", js)
+	}
+	// Set from a file: roles deduplicated and ordered; a stored policy
+	// from before these fields gets the defaults.
+	set := strings.Replace(js, `"require_security_key": []`, `"require_security_key": ["owner", "admin", "owner"]`, 1)
+	q, err := ParsePolicy([]byte(set))
+	if err != nil || len(q.RequireSecurityKey) != 2 || q.RequireSecurityKey[0] != Admin || q.RequireSecurityKey[1] != Owner {
+		t.Errorf("require_security_key from a file: %v %v", q.RequireSecurityKey, err)
+	}
+	old := strings.Replace(strings.Replace(js, `"require_security_key": [],`, "", 1), `"access_review_days": 91,`, "", 1)
+	if q, err := ParsePolicy([]byte(old)); err != nil || q.AccessReviewDays != 91 {
+		t.Errorf("a policy without the access fields: %d %v", q.AccessReviewDays, err)
+	}
+	for _, bad := range []struct{ from, to, want string }{
+		{`"require_security_key": []`, `"require_security_key": ["boss"]`, `require_security_key: "boss" is not a role`},
+		{`"access_review_days": 91`, `"access_review_days": -1`, "access_review_days -1 is out of range"},
+		{`"access_review_days": 91`, `"access_review_days": 5000`, "access_review_days 5000 is out of range"},
+	} {
+		if _, err := ParsePolicy([]byte(strings.Replace(js, bad.from, bad.to, 1))); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%s: %v; want %q", bad.to, err, bad.want)
+		}
+	}
+	if r, err := ParseRoles("admin, owner"); err != nil || len(r) != 2 {
+		t.Errorf("ParseRoles: %v %v", r, err)
+	}
+	if r, err := ParseRoles("none"); err != nil || len(r) != 0 {
+		t.Errorf("ParseRoles none: %v %v", r, err)
+	}
+	if _, err := ParseRoles("admin,root"); err == nil {
+		t.Error("ParseRoles took root")
+	}
+}
+
+func TestCheckKeyForRole(t *testing.T) {
+	p := DefaultPolicy()
+	p.RequireSecurityKey = []Role{Admin, Owner}
+	for _, c := range []struct {
+		role Role
+		typ  string
+		ok   bool
+	}{
+		{Admin, "ssh-ed25519", false},
+		{Owner, "ecdsa-sha2-nistp256", false},
+		{Owner, "ssh-rsa", false},
+		{Admin, KeySKEd25519, true},
+		{Owner, KeySKECDSA, true},
+		{Member, "ssh-ed25519", true},
+		{Viewer, "ssh-rsa", true},
+	} {
+		err := p.CheckKeyForRole(c.role, c.typ)
+		if c.ok != (err == nil) {
+			t.Errorf("%s with %s: %v", c.role, c.typ, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "ssh-keygen -t ed25519-sk") {
+			t.Errorf("the refusal does not say how to fix it: %v", err)
+		}
+	}
+	if err := DefaultPolicy().CheckKeyForRole(Owner, "ssh-ed25519"); err != nil {
+		t.Errorf("the default policy requires security keys: %v", err)
+	}
+	users := []User{
+		{Name: "alice", Role: Admin, Keys: []Key{{Type: "ssh-ed25519"}}},
+		{Name: "sam", Role: Admin, Keys: []Key{{Type: "ssh-ed25519"}, {Type: KeySKEd25519}}},
+		{Name: "bob", Role: Member, Keys: []Key{{Type: "ssh-ed25519"}}},
+		{Name: "olivia", Role: Owner},
+	}
+	out := p.LockedOut(users)
+	if len(out) != 2 || out[0].Name != "alice" || out[1].Name != "olivia" {
+		t.Errorf("LockedOut = %+v", out)
+	}
+}

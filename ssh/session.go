@@ -187,7 +187,19 @@ func (s *Server) identify(sess cssh.Session) (model.User, model.Login, error) {
 	if errors.Is(err, errUnknownKey) && !l.Cert {
 		return u, l, fmt.Errorf("the key %s no longer belongs to a user", l.Fingerprint)
 	}
-	return u, l, err
+	if err != nil {
+		return u, l, err
+	}
+	// The security-key policy is applied here, not in the public-key
+	// callback, so the client is told why and what to do.
+	pol, err := s.cfg.Store.Policy(sess.Context())
+	if err != nil {
+		return u, l, fmt.Errorf("cannot read the policy: %w", err)
+	}
+	if err := pol.CheckKeyForRole(u.Role, l.KeyType); err != nil {
+		return u, l, err
+	}
+	return u, l, nil
 }
 
 // program runs the console (or the wallboard) on the session's terminal:

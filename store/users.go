@@ -160,6 +160,15 @@ func (s *Store) AddUser(ctx context.Context, actor model.Actor, name string, rol
 			}
 			parsed = append(parsed, pk)
 		}
+		pol, err := w.policy()
+		if err != nil {
+			return model.Event{}, err
+		}
+		for _, k := range parsed {
+			if err := pol.CheckKeyForRole(role, k.Type); err != nil {
+				return model.Event{}, err
+			}
+		}
 		if u, err := getUser(w.ctx, w.tx, name); err == nil {
 			return model.Event{}, model.Errorf("there is already a user %s; add keys with sitrep user key add %s KEY", u.Name, u.Name)
 		} else if !errors.Is(err, ErrNotFound) {
@@ -193,6 +202,13 @@ func (s *Store) AddUserKey(ctx context.Context, actor model.Actor, name, key str
 		}
 		u, err := getUser(w.ctx, w.tx, name)
 		if err != nil {
+			return model.Event{}, err
+		}
+		pol, err := w.policy()
+		if err != nil {
+			return model.Event{}, err
+		}
+		if err := pol.CheckKeyForRole(u.Role, k.Type); err != nil {
 			return model.Event{}, err
 		}
 		if err := w.addKey(u.ID, u.Name, k); err != nil {

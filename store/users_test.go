@@ -2,7 +2,10 @@ package store_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"database/sql"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"strings"
 	"testing"
@@ -174,4 +177,53 @@ func TestSetUserRoleRefusals(t *testing.T) {
 	}
 	// Locally an owner may change their own role.
 	must(st.SetUserRole(ctx, owner, "olivia", model.Admin))(t)
+}
+
+// skKey is a security key's public key (sk-ssh-ed25519@openssh.com), as
+// ssh-keygen -t ed25519-sk writes it.
+func skKey(seed byte) string {
+	s := make([]byte, ed25519.SeedSize)
+	for i := range s {
+		s[i] = seed + byte(i)
+	}
+	pub := ed25519.NewKeyFromSeed(s).Public().(ed25519.PublicKey)
+	var wire []byte
+	for _, part := range [][]byte{[]byte(model.KeySKEd25519), pub, []byte("ssh:")} {
+		wire = binary.BigEndian.AppendUint32(wire, uint32(len(part)))
+		wire = append(wire, part...)
+	}
+	return model.KeySKEd25519 + " " + base64.StdEncoding.EncodeToString(wire) + " token"
+}
+
+// With require_security_key, a plain key is refused for those roles when
+// a user is added or a key is added; a security key is taken; other roles
+// are not affected.
+func TestSecurityKeyRequiredWhenKeysAreAdded(t *testing.T) {
+	ctx := context.Background()
+	st, _ := openStore(t)
+	must(st.SetPolicy(ctx, owner, func(p *model.Policy) (string, error) {
+		p.RequireSecurityKey = []model.Role{model.Admin, model.Owner}
+		return "security keys", nil
+	}))(t)
+	before := len(must(st.Audit(ctx, time.Time{}))(t))
+	err := e(st.AddUser(ctx, owner, "alice", model.Admin, []string{sshKey(1, "alice")}))
+	if me := userError(t, err); !strings.Contains(me.Error(), "the policy requires a FIDO2 security key for admins, and this key is ssh-ed25519") {
+		t.Errorf("an admin with a plain key: %v", err)
+	}
+	if after := len(must(st.Audit(ctx, time.Time{}))(t)); after != before {
+		t.Errorf("a refused user add wrote %d events", after-before)
+	}
+	ev := must(st.AddUser(ctx, owner, "alice", model.Admin, []string{skKey(2)}))(t)
+	if !strings.Contains(ev.Data["keys"], "SHA256:") {
+		t.Errorf("user_add %+v", ev)
+	}
+	if err := e(st.AddUserKey(ctx, owner, "alice", sshKey(3, "laptop"))); err == nil || !strings.Contains(err.Error(), "security key") {
+		t.Errorf("a plain key added to an admin: %v", err)
+	}
+	must(st.AddUserKey(ctx, owner, "alice", skKey(4)))(t)
+	must(st.AddUser(ctx, owner, "bob", model.Member, []string{sshKey(5, "bob")}))(t)
+	u := must(st.User(ctx, "alice"))(t)
+	if len(u.Keys) != 2 || u.Keys[0].Type != model.KeySKEd25519 {
+		t.Errorf("alice's keys %+v", u.Keys)
+	}
 }
