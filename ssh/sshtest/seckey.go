@@ -62,7 +62,7 @@ func (s *skSigner) Sign(_ io.Reader, data []byte) (*gossh.Signature, error) {
 	return &gossh.Signature{
 		Format: gossh.KeyAlgoSKED25519,
 		Blob:   ed25519.Sign(s.priv, blob),
-		Rest:   gossh.Marshal(struct {
+		Rest: gossh.Marshal(struct {
 			Flags   byte
 			Counter uint32
 		}{userPresent, counter}),
