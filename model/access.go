@@ -3,6 +3,7 @@ package model
 import (
 	"slices"
 	"strings"
+	"time"
 )
 
 // Security keys: the FIDO2 key types OpenSSH makes with ssh-keygen -t
@@ -96,4 +97,67 @@ func (p Policy) LockedOut(users []User) []User {
 		}
 	}
 	return out
+}
+
+// Access reviews.
+const (
+	// KindAccessReview is the periodic review of who has access.
+	KindAccessReview = "access-review"
+	// StaleKeyAfter is how long a key may go unused before a review
+	// flags it.
+	StaleKeyAfter = 90 * 24 * time.Hour
+	// The flags an access review raises on a user.
+	FlagStaleKey      = "stale-key"
+	FlagNeverLoggedIn = "never-logged-in"
+)
+
+// KeyStale reports whether a key has gone unused for StaleKeyAfter: since
+// its last use, or since it was added if it was never used.
+func KeyStale(k Key, now time.Time) bool {
+	ref := k.LastUsedAt
+	if ref.IsZero() {
+		ref = k.AddedAt
+	}
+	return !ref.IsZero() && now.Sub(ref) >= StaleKeyAfter
+}
+
+// AccessFlags are what an access review should look at for a user: a key
+// unused for 90 days (stale-key), no login ever (never-logged-in).
+func AccessFlags(u User, now time.Time) []string {
+	flags := []string{}
+	if slices.ContainsFunc(u.Keys, func(k Key) bool { return KeyStale(k, now) }) {
+		flags = append(flags, FlagStaleKey)
+	}
+	if u.LastLoginAt.IsZero() {
+		flags = append(flags, FlagNeverLoggedIn)
+	}
+	return flags
+}
+
+// AccessReviewDeadline is when the next access review is due: the
+// policy's access_review_days after the last one, or, before the first,
+// after the first user was added. There is none while there are no users
+// and no review.
+func AccessReviewDeadline(p Policy, last time.Time, users []User, now time.Time) (Deadline, bool) {
+	anchor := last
+	if anchor.IsZero() {
+		for _, u := range users {
+			if !u.CreatedAt.IsZero() && (anchor.IsZero() || u.CreatedAt.Before(anchor)) {
+				anchor = u.CreatedAt
+			}
+		}
+	}
+	if anchor.IsZero() {
+		return Deadline{}, false
+	}
+	days := p.AccessReviewDays
+	if days <= 0 {
+		days = DefaultAccessReviewDays
+	}
+	due := anchor.Add(time.Duration(days) * 24 * time.Hour)
+	d := Deadline{Kind: KindAccessReview, Label: "Access review", DueAt: due, State: Pending, Remaining: due.Sub(now)}
+	if d.Remaining < 0 {
+		d.State = Missed
+	}
+	return d, true
 }

@@ -199,3 +199,58 @@ func TestCheckKeyForRole(t *testing.T) {
 		t.Errorf("LockedOut = %+v", out)
 	}
 }
+
+func TestAccessReviewRules(t *testing.T) {
+	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	for _, c := range []struct {
+		name  string
+		key   Key
+		stale bool
+	}{
+		{"used yesterday", Key{AddedAt: now.Add(-400 * day), LastUsedAt: now.Add(-day)}, false},
+		{"used 90 days ago", Key{AddedAt: now.Add(-400 * day), LastUsedAt: now.Add(-90 * day)}, true},
+		{"used 89 days ago", Key{AddedAt: now.Add(-400 * day), LastUsedAt: now.Add(-89 * day)}, false},
+		{"never used, added last week", Key{AddedAt: now.Add(-7 * day)}, false},
+		{"never used, added 90 days ago", Key{AddedAt: now.Add(-90 * day)}, true},
+		{"no dates", Key{}, false},
+	} {
+		if got := KeyStale(c.key, now); got != c.stale {
+			t.Errorf("%s: stale %v", c.name, got)
+		}
+	}
+	fresh := User{Name: "a", LastLoginAt: now.Add(-day), Keys: []Key{{AddedAt: now.Add(-day), LastUsedAt: now.Add(-day)}}}
+	both := User{Name: "b", Keys: []Key{{AddedAt: now.Add(-100 * day)}}}
+	if f := AccessFlags(fresh, now); len(f) != 0 || f == nil {
+		t.Errorf("fresh user's flags %#v, want an empty list", f)
+	}
+	if f := AccessFlags(both, now); len(f) != 2 || f[0] != FlagStaleKey || f[1] != FlagNeverLoggedIn {
+		t.Errorf("flags %v", f)
+	}
+
+	p := DefaultPolicy()
+	users := []User{{CreatedAt: now.Add(-10 * day)}, {CreatedAt: now.Add(-100 * day)}}
+	for _, c := range []struct {
+		name  string
+		last  time.Time
+		users []User
+		due   time.Time
+		state DeadlineState
+		none  bool
+	}{
+		{"no users, no review", time.Time{}, nil, time.Time{}, "", true},
+		{"never reviewed: from the first user", time.Time{}, users, now.Add(-9 * day), Missed, false},
+		{"reviewed 30 days ago", now.Add(-30 * day), users, now.Add(61 * day), Pending, false},
+		{"reviewed exactly 91 days ago", now.Add(-91 * day), users, now, Pending, false},
+		{"reviewed 91 days and a second ago", now.Add(-91*day - time.Second), users, now.Add(-time.Second), Missed, false},
+	} {
+		d, ok := AccessReviewDeadline(p, c.last, c.users, now)
+		if ok == c.none || ok && (!d.DueAt.Equal(c.due) || d.State != c.state || d.Kind != KindAccessReview || d.Remaining != c.due.Sub(now)) {
+			t.Errorf("%s: %+v %v; want due %v %s", c.name, d, ok, c.due, c.state)
+		}
+	}
+	p.AccessReviewDays = 30
+	if d, _ := AccessReviewDeadline(p, now, users, now); !d.DueAt.Equal(now.Add(30 * day)) {
+		t.Errorf("with access_review_days 30: due %v", d.DueAt)
+	}
+}

@@ -27,6 +27,7 @@ const (
 	EvUserRemove   = "user_remove"
 	EvUserKeyAdd   = "user_key_add"
 	EvUserRole     = "user_role"
+	EvAccessReview = "access_review"
 	EvPolicy       = "policy"
 	EvBackup       = "backup"
 )
@@ -116,6 +117,12 @@ func (e Event) Text() string {
 		return fmt.Sprintf("removed user %s", g("name"))
 	case EvUserRole:
 		return fmt.Sprintf("changed the role of user %s from %s to %s", g("name"), g("from"), g("to"))
+	case EvAccessReview:
+		txt := fmt.Sprintf("recorded an access review of %s users (%s flagged)", g("users"), g("flagged"))
+		if g("note") != "" {
+			txt += ": " + g("note")
+		}
+		return txt
 	case EvUserKeyAdd:
 		return fmt.Sprintf("added key %s to user %s", g("fingerprint"), g("name"))
 	case EvPolicy:

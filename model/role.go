@@ -69,6 +69,7 @@ const (
 	ActDelete       Action = "delete"
 	ActExercise     Action = "exercise"
 	ActManageUsers  Action = "users"
+	ActAccessReview Action = "access_review"
 	ActBackup       Action = "backup"
 	ActPolicy       Action = "policy"
 )
@@ -105,6 +106,7 @@ var actionInfo = map[Action]struct {
 	ActDelete:       {Admin, "delete incidents"},
 	ActExercise:     {Admin, "run exercises"},
 	ActManageUsers:  {Owner, "manage users and keys"},
+	ActAccessReview: {Owner, "record access reviews"},
 	ActBackup:       {Owner, "take backups"},
 	ActPolicy:       {Owner, "change the policy"},
 }

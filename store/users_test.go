@@ -227,3 +227,55 @@ func TestSecurityKeyRequiredWhenKeysAreAdded(t *testing.T) {
 		t.Errorf("alice's keys %+v", u.Keys)
 	}
 }
+
+// Access reviews: a login stamps the key's last use, an owner's review is
+// recorded with its counts and note, and the board carries the last one.
+func TestAccessReview(t *testing.T) {
+	ctx := context.Background()
+	st, clk := openStore(t)
+	k1, k2 := sshKey(1, "alice@laptop"), sshKey(2, "alice@old")
+	must(st.AddUser(ctx, owner, "alice", model.Admin, []string{k1, k2}))(t)
+	must(st.AddUser(ctx, owner, "bob", model.Member, nil))(t)
+	added := clk.Now()
+	clk.Advance(100 * 24 * time.Hour)
+	alice := must(st.User(ctx, "alice"))(t)
+	fp1 := alice.Keys[0].Fingerprint
+	if err := st.RecordLogin(ctx, alice, model.Login{Fingerprint: fp1, KeyType: "ssh-ed25519"}, "ssh:127.0.0.1:5000"); err != nil {
+		t.Fatal(err)
+	}
+	alice = must(st.User(ctx, "alice"))(t)
+	now := clk.Now()
+	if k := alice.Keys[0]; !k.LastUsedAt.Equal(now) || !k.AddedAt.Equal(added) {
+		t.Errorf("used key: added %v, last used %v; want %v, %v", k.AddedAt, k.LastUsedAt, added, now)
+	}
+	if k := alice.Keys[1]; !k.LastUsedAt.IsZero() || !model.KeyStale(k, now) {
+		t.Errorf("unused key: last used %v, stale %v", k.LastUsedAt, model.KeyStale(k, now))
+	}
+	if f := model.AccessFlags(alice, now); len(f) != 1 || f[0] != model.FlagStaleKey {
+		t.Errorf("alice's flags %v", f)
+	}
+
+	if _, ok, err := st.LastAccessReview(ctx); ok || err != nil {
+		t.Errorf("a review before any: %v %v", ok, err)
+	}
+	member := model.Actor{Name: "bob", Role: model.Member, Source: "ssh:127.0.0.1:5001"}
+	if err := e(st.RecordAccessReview(ctx, member, "")); err == nil || !strings.Contains(err.Error(), "only owners can") {
+		t.Errorf("a member's access review: %v", err)
+	}
+	if err := e(st.RecordAccessReview(ctx, owner, "bad\x1bnote")); err == nil {
+		t.Error("a note with an escape was taken")
+	}
+	ev := must(st.RecordAccessReview(ctx, owner, "removed nobody"))(t)
+	if ev.Action != model.EvAccessReview || ev.Data["users"] != "2" || ev.Data["flagged"] != "2" ||
+		ev.Text() != "recorded an access review of 2 users (2 flagged): removed nobody" {
+		t.Errorf("access_review event %+v %q", ev, ev.Text())
+	}
+	last, ok, err := st.LastAccessReview(ctx)
+	if !ok || err != nil || last.Seq != ev.Seq || !last.Time.Equal(now) {
+		t.Errorf("LastAccessReview = %+v %v %v", last, ok, err)
+	}
+	b := must(st.LoadBoard(ctx))(t)
+	if !b.LastAccessReview.Equal(now) {
+		t.Errorf("board's last access review %v, want %v", b.LastAccessReview, now)
+	}
+}

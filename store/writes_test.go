@@ -48,6 +48,9 @@ func TestEveryWriteLeavesOneEvent(t *testing.T) {
 		{"SetUserRole back", model.EvUserRole, false, func() (model.Event, error) {
 			return st.SetUserRole(ctx, owner, "bob", model.Member)
 		}},
+		{"RecordAccessReview", model.EvAccessReview, false, func() (model.Event, error) {
+			return st.RecordAccessReview(ctx, owner, "quarterly")
+		}},
 		{"SetPolicy", model.EvPolicy, false, func() (model.Event, error) {
 			_, err := st.SetPolicy(ctx, owner, func(p *model.Policy) (string, error) {
 				p.Clocks = append(p.Clocks, model.RegulationSets()["nis2"]...)

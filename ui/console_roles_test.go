@@ -168,3 +168,36 @@ func TestConsoleFollowsRoleChange(t *testing.T) {
 		t.Errorf("flash %q, want %q", h.m.flash, want)
 	}
 }
+
+// An owner's header shows the access-review deadline once it is near,
+// and OVERDUE once passed; nobody else's does.
+func TestConsoleAccessReviewDeadline(t *testing.T) {
+	e := newConEnv(t)
+	owner := model.Actor{Name: "olivia", Role: model.Owner, Source: "local:olivia@host"}
+	now := e.clk.Now()
+	for _, c := range []struct {
+		name   string
+		actor  model.Actor
+		review time.Time // the last access review
+		want   string    // in the header; "" for nothing
+	}{
+		{"owner, reviewed today", owner, now, ""},
+		{"owner, due in a week", owner, now.Add(-84 * 24 * time.Hour), "access review due 7d 00:00"},
+		{"owner, overdue", owner, now.Add(-92 * 24 * time.Hour), "! ACCESS REVIEW OVERDUE"},
+		{"admin, overdue", conAdmin, now.Add(-92 * 24 * time.Hour), ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newConsole(t, e, c.actor, 160, 30)
+			snap := *h.src.Snapshot()
+			b := *snap.Board
+			b.LastAccessReview = c.review
+			snap.Board = &b
+			h.src.set(&snap)
+			h.update(snapMsg{})
+			header := strings.SplitN(h.screen(), "\n", 2)[0]
+			if c.want == "" && strings.Contains(strings.ToLower(header), "access review") || c.want != "" && !strings.Contains(header, c.want) {
+				t.Errorf("header %q; want %q", header, c.want)
+			}
+		})
+	}
+}

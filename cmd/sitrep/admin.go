@@ -162,7 +162,7 @@ func (a *app) userCmd() *cobra.Command {
 		},
 	}
 	key.AddCommand(keyAdd)
-	c.AddCommand(add, list, remove, roleCmd, key)
+	c.AddCommand(add, list, remove, roleCmd, key, a.userReviewCmd())
 	return c
 }
 
