@@ -248,6 +248,7 @@ func TestAuthorize(t *testing.T) {
 		ActDelete:       Admin,
 		ActExercise:     Admin,
 		ActManageUsers:  Owner,
+		ActAccessReview: Owner,
 		ActBackup:       Owner,
 		ActPolicy:       Owner,
 		ActTokens:       Owner,

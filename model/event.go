@@ -37,6 +37,8 @@ const (
 	EvUserAdd      = "user_add"
 	EvUserRemove   = "user_remove"
 	EvUserKeyAdd   = "user_key_add"
+	EvUserRole     = "user_role"
+	EvAccessReview = "access_review"
 	EvPolicy       = "policy"
 	EvBackup       = "backup"
 	EvTokenAdd     = "token_add"
@@ -124,6 +126,9 @@ func (e Event) Text() string {
 	case string(ActDelete):
 		return "deleted " + e.Target
 	case EvLogin:
+		if g("ca") != "" {
+			return fmt.Sprintf("logged in with certificate %q (serial %s) of key %s, signed by CA %s", g("cert_key_id"), g("cert_serial"), g("fingerprint"), g("ca"))
+		}
 		return fmt.Sprintf("logged in with key %s", g("fingerprint"))
 	case EvLoginRefused:
 		if g("user") == "" { // written before the name was kept
@@ -134,6 +139,14 @@ func (e Event) Text() string {
 		return fmt.Sprintf("added user %s as %s", g("name"), g("role"))
 	case EvUserRemove:
 		return fmt.Sprintf("removed user %s", g("name"))
+	case EvUserRole:
+		return fmt.Sprintf("changed the role of user %s from %s to %s", g("name"), g("from"), g("to"))
+	case EvAccessReview:
+		txt := fmt.Sprintf("recorded an access review of %s users (%s flagged)", g("users"), g("flagged"))
+		if g("note") != "" {
+			txt += ": " + g("note")
+		}
+		return txt
 	case EvUserKeyAdd:
 		return fmt.Sprintf("added key %s to user %s", g("fingerprint"), g("name"))
 	case EvPolicy:

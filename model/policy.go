@@ -24,7 +24,12 @@ type Policy struct {
 	// follow-up to that customer is due (Art. 33(4): without undue delay).
 	FollowUpHours int             `json:"follow_up_hours"`
 	Checklist     []ChecklistTmpl `json:"checklist"`
-	loc           *time.Location
+	// RequireSecurityKey lists the roles that may sign in only with a
+	// FIDO2 security key (a second factor for privileged access).
+	RequireSecurityKey []Role `json:"require_security_key"`
+	// AccessReviewDays is how often an owner reviews who has access.
+	AccessReviewDays int `json:"access_review_days"`
+	loc              *time.Location
 }
 
 // The longest durations a policy may set: far past any real target, and
@@ -36,6 +41,8 @@ const (
 	MaxClockMonths = 120
 	// DefaultFollowUpHours is the follow-up interval unless the policy says.
 	DefaultFollowUpHours = 48
+	// DefaultAccessReviewDays is the access review interval: quarterly.
+	DefaultAccessReviewDays = 91
 )
 
 // Minutes is a duration configured in whole minutes.
@@ -117,6 +124,7 @@ func DefaultPolicy() Policy {
 			Holidays: []string{},
 		},
 		AckInside: 60, AckOutside: 240, ReviewDays: 14, FollowUpHours: DefaultFollowUpHours,
+		AccessReviewDays: DefaultAccessReviewDays, RequireSecurityKey: []Role{},
 		Clocks:    []RegClock{gdprClock},
 		Checklist: DefaultChecklist(),
 	}
@@ -228,6 +236,9 @@ func (p *Policy) Validate() error {
 	}
 	if p.FollowUpHours < 0 || p.FollowUpHours > MaxClockHours {
 		return Errorf("follow_up_hours %d is out of range; give a positive number of hours up to %d", p.FollowUpHours, MaxClockHours)
+	}
+	if err := p.validateAccess(); err != nil {
+		return err
 	}
 	if len(p.Checklist) == 0 {
 		p.Checklist = DefaultChecklist()
@@ -384,6 +395,12 @@ func (p Policy) Summary() string {
 	}
 	fmt.Fprintf(&b, "Point of contact: %s\n", contact)
 	fmt.Fprintf(&b, "Checklist template: %d items\n", len(p.Checklist))
+	sk := "no role"
+	if len(p.RequireSecurityKey) > 0 {
+		sk = roleList(p.RequireSecurityKey)
+	}
+	fmt.Fprintf(&b, "Security keys (FIDO2) required for: %s\n", sk)
+	fmt.Fprintf(&b, "Access review every %d days\n", p.AccessReviewDays)
 	return b.String()
 }
 

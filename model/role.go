@@ -43,9 +43,14 @@ type Action string
 
 // InGame says whether, on an exercise database, the action happens in the
 // game and is stamped with simulated time. Managing users and keys, the
-// policy and backups happen to sitrep itself, in real time, as do logins.
+// policy, backups, access reviews and intake tokens happen to sitrep
+// itself, in real time, as do logins.
 func (a Action) InGame() bool {
-	return a != ActManageUsers && a != ActPolicy && a != ActBackup
+	switch a {
+	case ActManageUsers, ActPolicy, ActBackup, ActAccessReview, ActTokens:
+		return false
+	}
+	return true
 }
 
 // The actions, each with the least role that may take it (see minRole).
@@ -76,6 +81,7 @@ const (
 	ActDelete       Action = "delete"
 	ActExercise     Action = "exercise"
 	ActManageUsers  Action = "users"
+	ActAccessReview Action = "access_review"
 	ActBackup       Action = "backup"
 	ActPolicy       Action = "policy"
 	ActTokens       Action = "tokens"
@@ -113,6 +119,7 @@ var actionInfo = map[Action]struct {
 	ActDelete:       {Admin, "delete incidents"},
 	ActExercise:     {Admin, "run exercises"},
 	ActManageUsers:  {Owner, "manage users and keys"},
+	ActAccessReview: {Owner, "record access reviews"},
 	ActBackup:       {Owner, "take backups"},
 	ActPolicy:       {Owner, "change the policy"},
 	ActTokens:       {Owner, "manage intake tokens"},
@@ -136,11 +143,7 @@ func Authorize(role Role, a Action) error {
 		return nil
 	}
 	who := map[Role]string{Member: "members, admins and owners", Admin: "admins and owners", Owner: "owners"}[info.min]
-	article := "a"
-	if role == Admin || role == Owner {
-		article = "an"
-	}
-	return Errorf("%s %s cannot %s; only %s can", article, role, info.verb, who)
+	return Errorf("%s %s cannot %s; only %s can", article(role), role, info.verb, who)
 }
 
 // MinRole is the least role that may take an action.
@@ -151,4 +154,31 @@ type Actor struct {
 	Name   string
 	Role   Role
 	Source string // local:<user>@<host>, ssh:<ip>:<port> or exercise
+	// UserID is the user an SSH session acts for (0 for local use, an
+	// exercise or a token). When set, every write is authorised against
+	// the user's role as the database holds it at that moment, not the
+	// role the session started with: a removed or demoted user's next
+	// write is refused at once.
+	UserID int64
+}
+
+// ChangeRole checks that actor may move the user name from role from to
+// role to: a real change, and never the actor's own role over SSH (an
+// owner could lock themselves out, or have a stolen session keep a
+// foothold by demoting its own user). Authorisation is Authorize's.
+func ChangeRole(actor Actor, name string, from, to Role) error {
+	if from == to {
+		return Errorf("%s is already %s %s; nothing changed", name, article(to), to)
+	}
+	if strings.EqualFold(name, actor.Name) && !strings.HasPrefix(actor.Source, "local:") {
+		return Errorf("you cannot change your own role over SSH; ask another owner, or do it locally")
+	}
+	return nil
+}
+
+func article(r Role) string {
+	if r == Admin || r == Owner {
+		return "an"
+	}
+	return "a"
 }

@@ -25,6 +25,8 @@ type Key struct {
 	Type        string // ssh-ed25519, ...
 	Text        string // the authorized_keys form, without comment
 	Comment     string
+	AddedAt     time.Time
+	LastUsedAt  time.Time // the last login with it; zero if never
 }
 
 // CleanUserName validates a user name: 1–100 letters, digits, dots,

@@ -382,11 +382,11 @@ func TestLoginAuditFailureRefusesSession(t *testing.T) {
 	var fail atomic.Bool
 	h := newHarnessWith(t, nil, func(s *Server) {
 		rec := s.recordLogin
-		s.recordLogin = func(ctx context.Context, u model.User, fp, src string) error {
+		s.recordLogin = func(ctx context.Context, u model.User, l model.Login, src string) error {
 			if fail.Load() {
 				return errors.New("database is locked")
 			}
-			return rec(ctx, u, fp, src)
+			return rec(ctx, u, l, src)
 		}
 	})
 	fail.Store(true)

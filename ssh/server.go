@@ -50,6 +50,10 @@ type Config struct {
 	MaxSessionTime   time.Duration // default 12h
 	MaxWidth         int           // PTY sizes are clamped to this; default 400
 	MaxHeight        int           // default 200
+
+	// TrustedUserCAs are the CAs whose user certificates sign users in
+	// (serve --trusted-user-ca); none: certificates are refused.
+	TrustedUserCAs []gossh.PublicKey
 }
 
 func (c *Config) defaults() {
@@ -88,7 +92,7 @@ type Server struct {
 	logins  *loginLimiter
 
 	// recordLogin writes a login event; tests make it fail.
-	recordLogin func(ctx context.Context, u model.User, fingerprint, source string) error
+	recordLogin func(ctx context.Context, u model.User, l model.Login, source string) error
 
 	conns    atomic.Int64
 	sessions atomic.Int64
@@ -230,30 +234,30 @@ func endSession(sess cssh.Session) {
 // for those too. The session takes its user from the key that
 // authenticated.
 func (s *Server) publicKey(ctx cssh.Context, key cssh.PublicKey) bool {
-	fp := gossh.FingerprintSHA256(key)
-	if err := model.CheckKey(key); err != nil {
-		// A certificate is never a user's key, whatever the database
-		// holds.
-		s.cfg.Log.Info("key refused", "fingerprint", fp, "addr", source(ctx.RemoteAddr()), "why", err.Error())
-		return false
-	}
-	_, err := s.cfg.Store.UserByKey(ctx, fp)
+	_, l, err := s.who(ctx, ctx.User(), ctx.RemoteAddr(), key)
 	if err == nil {
 		return true
 	}
-	if !errors.Is(err, store.ErrNotFound) {
+	src := source(ctx.RemoteAddr())
+	var me *model.Error
+	if !errors.Is(err, errUnknownKey) && !errors.As(err, &me) {
 		s.cfg.Log.Error("key lookup failed", "err", err)
 		return false
 	}
-	src := source(ctx.RemoteAddr())
-	if ip := hostOf(ctx.RemoteAddr()); s.refused.allow(ip, fp+" "+ip, time.Now()) {
+	s.cfg.Log.Info("key refused", "fingerprint", l.Fingerprint, "addr", src, "why", err.Error())
+	// A key no user has, or a certificate from a trusted CA that
+	// could not sign in, is audited; a certificate without a trusted
+	// CA only logged, as before.
+	if !errors.Is(err, errUnknownKey) && !l.Cert {
+		return false
+	}
+	if ip := hostOf(ctx.RemoteAddr()); s.refused.allow(ip, l.Fingerprint+" "+ip, time.Now()) {
 		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if err := s.cfg.Store.RecordRefusedKey(c, fp, ctx.User(), src); err != nil {
+		if err := s.cfg.Store.RecordRefusedKey(c, l.Fingerprint, ctx.User(), src); err != nil {
 			s.cfg.Log.Error("audit refused key", "err", err)
 		}
 	}
-	s.cfg.Log.Info("key refused", "fingerprint", fp, "addr", src)
 	return false
 }
 

@@ -12,10 +12,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	cssh "charm.land/ssh"
 	"github.com/charmbracelet/colorprofile"
-	gossh "golang.org/x/crypto/ssh"
 
 	"sitrep/model"
-	"sitrep/store"
 	"sitrep/ui"
 )
 
@@ -83,7 +81,7 @@ func (s *Server) handle(sess cssh.Session) {
 		exit(1)
 		return
 	}
-	u, fp, err := s.identify(sess)
+	u, login, err := s.identify(sess)
 	if err != nil {
 		s.cfg.Log.Warn("session refused", "addr", addr, "err", err)
 		fmt.Fprintf(sess.Stderr(), "sitrep: %s\n", err)
@@ -91,14 +89,15 @@ func (s *Server) handle(sess cssh.Session) {
 		return
 	}
 	user = u.Name
-	actor := model.Actor{Name: u.Name, Role: u.Role, Source: addr}
+	actor := model.Actor{Name: u.Name, Role: u.Role, Source: addr, UserID: u.ID}
 	ctx, cancel := context.WithTimeout(sess.Context(), s.cfg.MaxSessionTime)
 	defer cancel()
 	// No session the audit cannot see: if its login cannot be written,
 	// the session is refused.
-	key := u.Name + " " + hostOf(sess.RemoteAddr())
+	// Each key, and each certificate, gets its own login event.
+	key := fmt.Sprintf("%s %s %s %s %d", u.Name, hostOf(sess.RemoteAddr()), login.Fingerprint, login.CA, login.CertSerial)
 	if now := time.Now(); s.logins.due(key, now) {
-		if err := s.recordLogin(ctx, u, fp, addr); err != nil {
+		if err := s.recordLogin(ctx, u, login, addr); err != nil {
 			s.cfg.Log.Error("session refused: the login could not be audited", "user", u.Name, "addr", addr, "err", err)
 			fmt.Fprintln(sess.Stderr(), "sitrep: your login could not be recorded in the audit log, so the session is refused; try again shortly")
 			exit(1)
@@ -143,10 +142,21 @@ func (s *Server) handle(sess cssh.Session) {
 // on stderr, if the client still reads, and always gets a non-zero exit
 // status.
 func (s *Server) command(ctx context.Context, sess cssh.Session, actor model.Actor, args []string) int {
+	ctx, revoke := context.WithCancelCause(ctx)
+	defer revoke(nil)
+	s.follow(ctx, actor.UserID, actor.Role, func(model.Role) {}, func() { revoke(errUserRemoved) })
 	sio := newSessionIO(ctx, sess)
 	defer sio.close()
 	stderr := sess.Stderr()
 	code := s.cfg.Exec(ctx, actor, args, sio, sio.writer(sess), sio.writer(stderr))
+	if context.Cause(ctx) == errUserRemoved {
+		s.cfg.Log.Info("session ended: user removed", "user", actor.Name, "addr", actor.Source, "command", args[0])
+		sio.say(stderr, "sitrep: "+errUserRemoved.Error()+"\n", screenStopWait)
+		if code == 0 {
+			code = exitRefused
+		}
+		return code
+	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		s.cfg.Log.Info("session reached its maximum time", "user", actor.Name, "addr", actor.Source, "command", args[0])
 		sio.say(stderr, fmt.Sprintf("sitrep: the session reached its maximum time of %s\n", s.cfg.MaxSessionTime), screenStopWait)
@@ -157,6 +167,10 @@ func (s *Server) command(ctx context.Context, sess cssh.Session, actor model.Act
 	return code
 }
 
+// exitRefused is the exit status of a command whose user was removed
+// while it ran, as of any refused command.
+const exitRefused = 1
+
 // exitTimeUp is the exit status of a command cut off at the maximum
 // session time that did not give its own (as timeout(1) does).
 const exitTimeUp = 124
@@ -164,23 +178,28 @@ const exitTimeUp = 124
 // identify finds the user whose key authenticated this connection. The
 // public-key callback also sees keys a client offers and cannot sign for,
 // so the decision is made here, from the session's own key.
-func (s *Server) identify(sess cssh.Session) (model.User, string, error) {
+func (s *Server) identify(sess cssh.Session) (model.User, model.Login, error) {
 	pk := sess.PublicKey()
 	if pk == nil {
-		return model.User{}, "", errors.New("no public key authenticated this session; sitrep accepts keys only")
+		return model.User{}, model.Login{}, errors.New("no public key authenticated this session; sitrep accepts keys only")
 	}
-	fp := gossh.FingerprintSHA256(pk)
-	if err := model.CheckKey(pk); err != nil {
-		return model.User{}, fp, err
+	u, l, err := s.who(sess.Context(), sess.User(), sess.RemoteAddr(), pk)
+	if errors.Is(err, errUnknownKey) && !l.Cert {
+		return u, l, fmt.Errorf("the key %s no longer belongs to a user", l.Fingerprint)
 	}
-	u, err := s.cfg.Store.UserByKey(sess.Context(), fp)
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return model.User{}, fp, fmt.Errorf("the key %s no longer belongs to a user", fp)
-		}
-		return model.User{}, fp, fmt.Errorf("cannot look up your key: %w", err)
+		return u, l, err
 	}
-	return u, fp, nil
+	// The security-key policy is applied here, not in the public-key
+	// callback, so the client is told why and what to do.
+	pol, err := s.cfg.Store.Policy(sess.Context())
+	if err != nil {
+		return u, l, fmt.Errorf("cannot read the policy: %w", err)
+	}
+	if err := pol.CheckKeyForRole(u.Role, l.KeyType); err != nil {
+		return u, l, err
+	}
+	return u, l, nil
 }
 
 // program runs the console (or the wallboard) on the session's terminal:
@@ -257,6 +276,15 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, wins *windows, 
 			return msg
 		}),
 	)
+	s.follow(pctx, actor.UserID, actor.Role, func(r model.Role) {
+		p.Send(ui.RoleMsg{Role: r})
+	}, func() {
+		s.cfg.Log.Info("session ended: user removed", "user", actor.Name, "addr", actor.Source)
+		reg.mu.Lock()
+		reg.why = errUserRemoved.Error()
+		reg.mu.Unlock()
+		cancel()
+	})
 	// One goroutine hands sizes on and watches keyboard idleness.
 	go func() {
 		tick := time.NewTicker(min(time.Minute, s.cfg.IdleTimeout/4+time.Second))

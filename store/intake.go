@@ -138,7 +138,7 @@ func (s *Store) TokenBySecret(ctx context.Context, secret string) (model.Token, 
 // not a user's action; the caller rate-limits it.
 func (s *Store) RecordIntakeRefused(ctx context.Context, source, path, reason string) error {
 	return s.recordAuth(ctx, model.Actor{Name: "-", Source: source}, model.EvIntakeRefused, "http:"+model.SanitizeLine(path),
-		map[string]string{"path": model.SanitizeLine(path), "reason": reason}, 0)
+		map[string]string{"path": model.SanitizeLine(path), "reason": reason}, 0, "")
 }
 
 // errUnchanged ends a write that found nothing to change: it is rolled

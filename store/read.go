@@ -376,6 +376,9 @@ type Board struct {
 	Mode      string // live or exercise
 	Seq       int64  // the last event included
 	LoadedAt  time.Time
+	// LastAccessReview is when the last access review was recorded
+	// (zero: never), for the access-review deadline owners see.
+	LastAccessReview time.Time
 }
 
 // LoadBoard loads the board snapshot.
@@ -388,6 +391,11 @@ func (s *Store) LoadBoard(ctx context.Context) (*Board, error) {
 		}
 		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM events").Scan(&b.Seq); err != nil {
 			return fmt.Errorf("read last event: %w", err)
+		}
+		if ev, ok, err := lastAccessReview(ctx, tx); err != nil {
+			return err
+		} else if ok {
+			b.LastAccessReview = ev.Time
 		}
 		b.Incidents, err = loadIncidents(ctx, tx, loadBoard, "i.deleted_at IS NULL AND i.status != 'closed'")
 		return err

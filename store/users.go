@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"sitrep/model"
@@ -32,7 +33,7 @@ func getUser(ctx context.Context, q querier, name string) (model.User, error) {
 
 func loadUsers(ctx context.Context, q querier, where string, args ...any) ([]model.User, error) {
 	rows, err := q.QueryContext(ctx, `SELECT u.id, u.name, u.role, u.created_at, u.last_login_at,
-		k.fingerprint, k.type, k.key, k.comment
+		k.fingerprint, k.type, k.key, k.comment, k.created_at, k.last_used_at
 		FROM users u LEFT JOIN user_keys k ON k.user_id = u.id
 		WHERE u.deleted_at IS NULL AND `+where+` ORDER BY u.name COLLATE NOCASE, k.id`, args...)
 	if err != nil {
@@ -46,8 +47,9 @@ func loadUsers(ctx context.Context, q querier, where string, args ...any) ([]mod
 			role               string
 			created, login     sql.NullInt64
 			fp, typ, key, comm sql.NullString
+			added, used        sql.NullInt64
 		)
-		if err := rows.Scan(&u.ID, &u.Name, &role, &created, &login, &fp, &typ, &key, &comm); err != nil {
+		if err := rows.Scan(&u.ID, &u.Name, &role, &created, &login, &fp, &typ, &key, &comm, &added, &used); err != nil {
 			return nil, fmt.Errorf("load users: %w", err)
 		}
 		if len(users) == 0 || users[len(users)-1].ID != u.ID {
@@ -56,7 +58,8 @@ func loadUsers(ctx context.Context, q querier, where string, args ...any) ([]mod
 		}
 		if fp.Valid {
 			last := &users[len(users)-1]
-			last.Keys = append(last.Keys, model.Key{Fingerprint: fp.String, Type: typ.String, Text: key.String, Comment: comm.String})
+			last.Keys = append(last.Keys, model.Key{Fingerprint: fp.String, Type: typ.String, Text: key.String, Comment: comm.String,
+				AddedAt: fromUnix(added), LastUsedAt: fromUnix(used)})
 		}
 	}
 	return users, rows.Err()
@@ -82,6 +85,35 @@ func (s *Store) UserByKey(ctx context.Context, fingerprint string) (model.User, 
 		return model.User{}, notFound{"no user has the key " + fingerprint}
 	}
 	return users[0], nil
+}
+
+// UserByID finds a current user by id; ErrNotFound once removed.
+func (s *Store) UserByID(ctx context.Context, id int64) (model.User, error) {
+	users, err := loadUsers(ctx, s.r, "u.id = ?", id)
+	if err != nil {
+		return model.User{}, err
+	}
+	if len(users) == 0 {
+		return model.User{}, notFound{"that user has been removed"}
+	}
+	return users[0], nil
+}
+
+// ErrRemoved is the refusal of a write by a session whose user has been
+// removed.
+var ErrRemoved = model.Errorf("your user has been removed by an owner, so nothing more can be done in this session")
+
+// currentRole is a user's role as the database holds it now.
+func currentRole(ctx context.Context, q querier, id int64) (model.Role, error) {
+	var role string
+	err := q.QueryRowContext(ctx, "SELECT role FROM users WHERE id = ? AND deleted_at IS NULL", id).Scan(&role)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrRemoved
+	}
+	if err != nil {
+		return "", fmt.Errorf("look up your role: %w", err)
+	}
+	return model.Role(role), nil
 }
 
 func (w *wtx) addKey(userID int64, name string, k model.Key) error {
@@ -130,6 +162,15 @@ func (s *Store) AddUser(ctx context.Context, actor model.Actor, name string, rol
 			}
 			parsed = append(parsed, pk)
 		}
+		pol, err := w.policy()
+		if err != nil {
+			return model.Event{}, err
+		}
+		for _, k := range parsed {
+			if err := pol.CheckKeyForRole(role, k.Type); err != nil {
+				return model.Event{}, err
+			}
+		}
 		if u, err := getUser(w.ctx, w.tx, name); err == nil {
 			return model.Event{}, model.Errorf("there is already a user %s; add keys with sitrep user key add %s KEY", u.Name, u.Name)
 		} else if !errors.Is(err, ErrNotFound) {
@@ -165,6 +206,13 @@ func (s *Store) AddUserKey(ctx context.Context, actor model.Actor, name, key str
 		if err != nil {
 			return model.Event{}, err
 		}
+		pol, err := w.policy()
+		if err != nil {
+			return model.Event{}, err
+		}
+		if err := pol.CheckKeyForRole(u.Role, k.Type); err != nil {
+			return model.Event{}, err
+		}
 		if err := w.addKey(u.ID, u.Name, k); err != nil {
 			return model.Event{}, err
 		}
@@ -196,12 +244,41 @@ func (s *Store) RemoveUser(ctx context.Context, actor model.Actor, name string) 
 	})
 }
 
+// SetUserRole gives a user another role. Every open session of theirs
+// follows at once: their next write is authorised against the new role
+// (see model.Actor.UserID), and servers tell their consoles.
+func (s *Store) SetUserRole(ctx context.Context, actor model.Actor, name string, role model.Role) (model.Event, error) {
+	return s.write(ctx, actor, model.ActManageUsers, func(w *wtx) (model.Event, error) {
+		role, err := model.ParseRole(string(role))
+		if err != nil {
+			return model.Event{}, err
+		}
+		u, err := getUser(w.ctx, w.tx, name)
+		if err != nil {
+			return model.Event{}, err
+		}
+		if err := model.ChangeRole(w.actor, u.Name, u.Role, role); err != nil {
+			return model.Event{}, err
+		}
+		if _, err := w.tx.ExecContext(w.ctx, "UPDATE users SET role = ?, updated_at = ? WHERE id = ?", role, w.now.Unix(), u.ID); err != nil {
+			return model.Event{}, fmt.Errorf("change role: %w", err)
+		}
+		return userEvent(w, model.EvUserRole, u.Name, map[string]string{"from": string(u.Role), "to": string(role)}), nil
+	})
+}
+
 // RecordLogin notes an accepted SSH login: the user's last login and an
 // event (action login) with the key and address. Authentication events are
 // the server's, not a user action, so no role check applies.
-func (s *Store) RecordLogin(ctx context.Context, u model.User, fingerprint, source string) error {
-	return s.recordAuth(ctx, model.Actor{Name: u.Name, Source: source}, model.EvLogin, "user:"+u.Name,
-		map[string]string{"name": u.Name, "fingerprint": fingerprint}, u.ID)
+// A certificate's login also records its key ID, serial and CA.
+func (s *Store) RecordLogin(ctx context.Context, u model.User, l model.Login, source string) error {
+	data := map[string]string{"name": u.Name, "fingerprint": l.Fingerprint}
+	if l.Cert {
+		data["cert_key_id"] = l.CertKeyID
+		data["cert_serial"] = strconv.FormatUint(l.CertSerial, 10)
+		data["ca"] = l.CA
+	}
+	return s.recordAuth(ctx, model.Actor{Name: u.Name, Source: source}, model.EvLogin, "user:"+u.Name, data, u.ID, l.Fingerprint)
 }
 
 // RecordRefusedKey notes a key that no user has (action login_refused),
@@ -213,10 +290,12 @@ func (s *Store) RecordRefusedKey(ctx context.Context, fingerprint, user, source 
 		user = string(r[:model.MaxName]) + "…"
 	}
 	return s.recordAuth(ctx, model.Actor{Name: "-", Source: source}, model.EvLoginRefused, "key:"+fingerprint,
-		map[string]string{"fingerprint": fingerprint, "user": user}, 0)
+		map[string]string{"fingerprint": fingerprint, "user": user}, 0, "")
 }
 
-func (s *Store) recordAuth(ctx context.Context, actor model.Actor, action, target string, data map[string]string, userID int64) error {
+// A login (userID set) also stamps the user's last login and the key's
+// last use (a certificate's key is no user key, so none is stamped).
+func (s *Store) recordAuth(ctx context.Context, actor model.Actor, action, target string, data map[string]string, userID int64, keyFP string) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin %s: %w", action, err)
@@ -228,6 +307,9 @@ func (s *Store) recordAuth(ctx context.Context, actor model.Actor, action, targe
 		if _, err := tx.ExecContext(ctx, "UPDATE users SET last_login_at = ? WHERE id = ?", w.now.Unix(), userID); err != nil {
 			return fmt.Errorf("record login: %w", err)
 		}
+		if _, err := tx.ExecContext(ctx, "UPDATE user_keys SET last_used_at = ? WHERE fingerprint = ? AND user_id = ?", w.now.Unix(), keyFP, userID); err != nil {
+			return fmt.Errorf("record key use: %w", err)
+		}
 	}
 	if _, err := w.appendEvent(model.Event{Action: action, Target: target, Data: data}); err != nil {
 		return err
@@ -237,4 +319,42 @@ func (s *Store) recordAuth(ctx context.Context, actor model.Actor, action, targe
 	}
 	s.feed.Publish()
 	return nil
+}
+
+// RecordAccessReview records that an owner reviewed who has access
+// (action access_review), with how many users and how many were flagged,
+// and an optional note. It meets the access-review deadline.
+func (s *Store) RecordAccessReview(ctx context.Context, actor model.Actor, note string) (model.Event, error) {
+	return s.write(ctx, actor, model.ActAccessReview, func(w *wtx) (model.Event, error) {
+		note, err := model.CleanText("review note", note, model.MultiLine, 0, model.MaxSummary)
+		if err != nil {
+			return model.Event{}, err
+		}
+		users, err := loadUsers(w.ctx, w.tx, "1")
+		if err != nil {
+			return model.Event{}, err
+		}
+		flagged := 0
+		for _, u := range users {
+			if len(model.AccessFlags(u, w.now)) > 0 {
+				flagged++
+			}
+		}
+		return model.Event{Time: w.now, Action: model.EvAccessReview, Target: "users", Data: map[string]string{
+			"users": strconv.Itoa(len(users)), "flagged": strconv.Itoa(flagged), "note": note}}, nil
+	})
+}
+
+// LastAccessReview is the latest access_review event; ok is false before
+// the first.
+func (s *Store) LastAccessReview(ctx context.Context) (ev model.Event, ok bool, err error) {
+	return lastAccessReview(ctx, s.r)
+}
+
+func lastAccessReview(ctx context.Context, q querier) (model.Event, bool, error) {
+	evs, err := queryEvents(ctx, q, "action = ? ORDER BY seq DESC LIMIT 1", model.EvAccessReview)
+	if err != nil || len(evs) == 0 {
+		return model.Event{}, false, err
+	}
+	return evs[0], true, nil
 }

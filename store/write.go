@@ -35,8 +35,12 @@ func (s *Store) write(ctx context.Context, actor model.Actor, act model.Action, 
 // writeAt is write with the time the change is stamped with given (an
 // exercise inject carries its scheduled simulated time); zero means now.
 func (s *Store) writeAt(ctx context.Context, actor model.Actor, act model.Action, at time.Time, fn func(w *wtx) (model.Event, error)) (model.Event, error) {
-	if err := model.Authorize(actor.Role, act); err != nil {
-		return model.Event{}, err
+	// A user's session is authorised inside the transaction, against the
+	// role the database holds now (see model.Actor.UserID).
+	if actor.UserID == 0 {
+		if err := model.Authorize(actor.Role, act); err != nil {
+			return model.Event{}, err
+		}
 	}
 	if actor.Name == "" || actor.Source == "" {
 		return model.Event{}, errors.New("store: write without an actor name and source")
@@ -46,6 +50,14 @@ func (s *Store) writeAt(ctx context.Context, actor model.Actor, act model.Action
 		return model.Event{}, fmt.Errorf("begin write: %w", err)
 	}
 	defer tx.Rollback()
+	if actor.UserID != 0 {
+		if actor.Role, err = currentRole(ctx, tx, actor.UserID); err != nil {
+			return model.Event{}, err
+		}
+		if err := model.Authorize(actor.Role, act); err != nil {
+			return model.Event{}, err
+		}
+	}
 	w := &wtx{ctx: ctx, tx: tx, actor: actor}
 	w.now, w.realTime = s.stamp(act.InGame())
 	if !at.IsZero() {

@@ -42,6 +42,15 @@ func TestEveryWriteLeavesOneEvent(t *testing.T) {
 		{"RemoveUser", model.EvUserRemove, false, func() (model.Event, error) {
 			return st.RemoveUser(ctx, owner, "temp")
 		}},
+		{"SetUserRole", model.EvUserRole, false, func() (model.Event, error) {
+			return st.SetUserRole(ctx, owner, "bob", model.Viewer)
+		}},
+		{"SetUserRole back", model.EvUserRole, false, func() (model.Event, error) {
+			return st.SetUserRole(ctx, owner, "bob", model.Member)
+		}},
+		{"RecordAccessReview", model.EvAccessReview, false, func() (model.Event, error) {
+			return st.RecordAccessReview(ctx, owner, "quarterly")
+		}},
 		{"SetPolicy", model.EvPolicy, false, func() (model.Event, error) {
 			_, err := st.SetPolicy(ctx, owner, func(p *model.Policy) (string, error) {
 				p.Clocks = append(p.Clocks, model.RegulationSets()["nis2"]...)

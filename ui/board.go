@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -182,11 +183,34 @@ func (m *Model) header(w int) string {
 	if m.snap != nil && m.snap.Board != nil && m.snap.Board.Mode == "exercise" {
 		right = m.st.Banner.Render("EXERCISE") + " " + right
 	}
+	if r := m.accessReviewCell(); r != "" {
+		right = r + "  " + right
+	}
 	gap := w - m.headerLeft.width - lipgloss.Width(right)
 	if gap < 1 {
 		return clip(left, w-lipgloss.Width(right)-1) + " " + right
 	}
 	return left + strings.Repeat(" ", gap) + right
+}
+
+// accessReviewSoon is how close the access-review deadline comes before
+// an owner's header shows it.
+const accessReviewSoon = 14 * 24 * time.Hour
+
+// accessReviewCell is the access-review deadline for an owner's header,
+// once it is near or overdue; "" otherwise.
+func (m *Model) accessReviewCell() string {
+	if m.o.Actor.Role != model.Owner || m.snap == nil || m.snap.Board == nil {
+		return ""
+	}
+	d, ok := model.AccessReviewDeadline(m.policy(), m.snap.Board.LastAccessReview, m.snap.Users, m.now)
+	switch {
+	case !ok || d.Remaining > accessReviewSoon:
+		return ""
+	case d.State == model.Missed:
+		return m.st.Error.Render("! ACCESS REVIEW OVERDUE")
+	}
+	return m.st.Banner.Render("access review due " + model.FormatCountdown(d))
 }
 
 type headerKey struct {
@@ -232,7 +256,7 @@ func (m *Model) footer(w int, keys []binding) string {
 	// The keys of a page change only with the width, the styles and the
 	// page, so the line is drawn once, not at every tick.
 	var sig strings.Builder
-	fmt.Fprintf(&sig, "%d/%d", w, m.stylesGen)
+	fmt.Fprintf(&sig, "%d/%d/%s", w, m.stylesGen, m.o.Actor.Role)
 	for _, b := range keys {
 		h := b.Help()
 		sig.WriteString("\x00" + h.Key + "\x00" + h.Desc)

@@ -148,3 +148,56 @@ func TestConsoleMember(t *testing.T) {
 	assertContains(t, "member help", h.screen(), "i          assign commander  — a member cannot assign the incident commander; only admins")
 	assertNotContains(t, "member help", h.screen(), "a member cannot declare", "a member cannot acknowledge")
 }
+
+// A console told its user's new role (RoleMsg, from the server) offers
+// and refuses keys by that role from then on, and says so.
+func TestConsoleFollowsRoleChange(t *testing.T) {
+	e := newConEnv(t)
+	h := newConsole(t, e, conAdmin, 100, 30)
+	h.update(RoleMsg{Role: model.Member})
+	if h.m.flash != "An owner changed your role to member." {
+		t.Errorf("flash %q after the role change", h.m.flash)
+	}
+	before := e.seq(t)
+	h.press("j", "c")
+	h.flush(50 * time.Millisecond)
+	if e.seq(t) != before {
+		t.Fatal("a demoted admin's contain wrote to the store")
+	}
+	if want := asSentence(model.Authorize(model.Member, model.ActContain).Error()); h.m.flash != want {
+		t.Errorf("flash %q, want %q", h.m.flash, want)
+	}
+}
+
+// An owner's header shows the access-review deadline once it is near,
+// and OVERDUE once passed; nobody else's does.
+func TestConsoleAccessReviewDeadline(t *testing.T) {
+	e := newConEnv(t)
+	owner := model.Actor{Name: "olivia", Role: model.Owner, Source: "local:olivia@host"}
+	now := e.clk.Now()
+	for _, c := range []struct {
+		name   string
+		actor  model.Actor
+		review time.Time // the last access review
+		want   string    // in the header; "" for nothing
+	}{
+		{"owner, reviewed today", owner, now, ""},
+		{"owner, due in a week", owner, now.Add(-84 * 24 * time.Hour), "access review due 7d 00:00"},
+		{"owner, overdue", owner, now.Add(-92 * 24 * time.Hour), "! ACCESS REVIEW OVERDUE"},
+		{"admin, overdue", conAdmin, now.Add(-92 * 24 * time.Hour), ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newConsole(t, e, c.actor, 160, 30)
+			snap := *h.src.Snapshot()
+			b := *snap.Board
+			b.LastAccessReview = c.review
+			snap.Board = &b
+			h.src.set(&snap)
+			h.update(snapMsg{})
+			header := strings.SplitN(h.screen(), "\n", 2)[0]
+			if c.want == "" && strings.Contains(strings.ToLower(header), "access review") || c.want != "" && !strings.Contains(header, c.want) {
+				t.Errorf("header %q; want %q", header, c.want)
+			}
+		})
+	}
+}

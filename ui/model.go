@@ -95,6 +95,11 @@ type (
 	}
 )
 
+// RoleMsg tells a console that its user's role changed: the keys it
+// offers follow, and the store already authorises the next write against
+// the new role.
+type RoleMsg struct{ Role model.Role }
+
 // New builds the console.
 func New(o Options) *Model {
 	if o.Clock == nil {
@@ -165,6 +170,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(cmds...)
 	case snapEndMsg:
+		return m, nil
+	case RoleMsg:
+		if msg.Role != m.o.Actor.Role {
+			m.o.Actor.Role = msg.Role
+			m.setFlash(fmt.Sprintf("an owner changed your role to %s", msg.Role), true)
+		}
 		return m, nil
 	case tickMsg:
 		m.now = m.o.Clock.Now()

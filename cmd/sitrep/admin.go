@@ -106,7 +106,7 @@ func (a *app) userCmd() *cobra.Command {
 
 	remove := &cobra.Command{
 		Use:   "remove NAME",
-		Short: "Remove a user; their keys stop working at once",
+		Short: "Remove a user; their keys stop working and their open sessions end at once",
 		Args:  args("NAME"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			st, act, err := a.env()
@@ -114,6 +114,28 @@ func (a *app) userCmd() *cobra.Command {
 				return err
 			}
 			ev, err := st.RemoveUser(a.ctx, act, argv[0])
+			if err != nil {
+				return err
+			}
+			a.printf("%s\n", ev.Text())
+			return nil
+		},
+	}
+	roleCmd := &cobra.Command{
+		Use:     "role NAME ROLE",
+		Short:   "Give a user another role; their open sessions follow at once",
+		Example: `  sitrep user role alice member`,
+		Args:    args("NAME", "ROLE"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			r, err := model.ParseRole(argv[1])
+			if err != nil {
+				return err
+			}
+			st, act, err := a.env()
+			if err != nil {
+				return err
+			}
+			ev, err := st.SetUserRole(a.ctx, act, argv[0], r)
 			if err != nil {
 				return err
 			}
@@ -140,7 +162,7 @@ func (a *app) userCmd() *cobra.Command {
 		},
 	}
 	key.AddCommand(keyAdd)
-	c.AddCommand(add, list, remove, key)
+	c.AddCommand(add, list, remove, roleCmd, key, a.userReviewCmd())
 	return c
 }
 
@@ -243,6 +265,8 @@ func (a *app) policyCmd() *cobra.Command {
 		holidays, addHol, rmHol     []string
 		enable, disable             []string
 		ackIn, ackOut, reviewDays   int
+		skRoles                     string
+		accessReviewDays            int
 	)
 	set := &cobra.Command{
 		Use:   "set [flags]",
@@ -357,6 +381,21 @@ func (a *app) policyCmd() *cobra.Command {
 					p.FollowUpHours = followUpHours
 					ch = append(ch, fmt.Sprintf("follow-up within %d h", followUpHours))
 				}
+				if fl.Changed("require-security-key") {
+					roles, err := model.ParseRoles(skRoles)
+					if err != nil {
+						return "", err
+					}
+					p.RequireSecurityKey = roles
+					ch = append(ch, "security keys required for "+skRoles)
+				}
+				if fl.Changed("access-review-days") {
+					if accessReviewDays <= 0 {
+						return "", model.Errorf("--access-review-days must be a positive number of days")
+					}
+					p.AccessReviewDays = accessReviewDays
+					ch = append(ch, fmt.Sprintf("access review every %d days", accessReviewDays))
+				}
 				sets := model.RegulationSets()
 				for _, name := range enable {
 					clocks, ok := sets[name]
@@ -388,6 +427,13 @@ func (a *app) policyCmd() *cobra.Command {
 				return err
 			}
 			a.printf("%s", p.Summary())
+			users, err := st.Users(a.ctx)
+			if err != nil {
+				return err
+			}
+			for _, u := range p.LockedOut(users) {
+				a.printf("%s (%s) has no security key, so cannot sign in over SSH until one is added: sitrep user key add %s KEY\n", u.Name, u.Role, u.Name)
+			}
 			return nil
 		},
 	}
@@ -404,6 +450,8 @@ func (a *app) policyCmd() *cobra.Command {
 	f.StringVar(&contactName, "contact-name", "", "point of contact named in notices: a person's name")
 	f.StringVar(&contactDetails, "contact-details", "", "how controllers reach the point of contact: address, phone")
 	f.IntVar(&followUpHours, "follow-up-hours", 0, "hours after a notice that left fields unknown that the follow-up is due (default 48)")
+	f.StringVar(&skRoles, "require-security-key", "", "roles that may sign in only with a FIDO2 security key, e.g. admin,owner (none: no role)")
+	f.IntVar(&accessReviewDays, "access-review-days", 0, "days between access reviews (default 91)")
 	f.StringArrayVar(&enable, "enable", nil, "enable a regulation's clocks: nis2")
 	f.StringArrayVar(&disable, "disable", nil, "disable a regulation's clocks: nis2")
 	f.StringVar(&file, "file", "", "replace the whole policy with this JSON file (see policy show --json)")

@@ -32,6 +32,7 @@ func (a *app) serveCmd() *cobra.Command {
 	var (
 		listen, hostKey string
 		pprofAddr       string
+		caFile          string
 		cfg             sshd.Config
 		httpFlags       httpFlags
 	)
@@ -45,6 +46,9 @@ func (a *app) serveCmd() *cobra.Command {
   sitrep serve --http 127.0.0.1:8080   # intake and the public status page too`,
 		Args: args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := readTrustedCAs(caFile, &cfg); err != nil {
+				return err
+			}
 			st, err := a.store()
 			if err != nil {
 				return err
@@ -126,6 +130,7 @@ func (a *app) serveCmd() *cobra.Command {
 	f.DurationVar(&cfg.MaxSessionTime, "max-session-time", 12*time.Hour, "end any session after this long")
 	f.DurationVar(&cfg.HandshakeTimeout, "handshake-timeout", 10*time.Second, "drop connections that have not finished the handshake by then")
 	httpFlags.add(f)
+	f.StringVar(&caFile, "trusted-user-ca", "", "file of CA public keys whose user certificates sign users in (principal = user name)")
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's profiler on this loopback address (for measuring)")
 	_ = f.MarkHidden("pprof")
 	return c
