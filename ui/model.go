@@ -305,8 +305,9 @@ func (m *Model) noticeArrivals() {
 	if first || m.page == pageBoard || m.flash != "" && m.flashErr {
 		return
 	}
-	m.setFlash(fmt.Sprintf("New incident %s %s: %s — esc for the board", newest.Ref(), newest.Severity,
-		clip(model.SanitizeLine(newest.Title), 40)), false)
+	head, tail := fmt.Sprintf("New incident %s %s: ", newest.Ref(), newest.Severity), " — esc for the board."
+	room := max(10, m.width-len(head)-len(tail)-1) // the title gives way, not the way back
+	m.setFlash(head+clip(model.SanitizeLine(newest.Title), room)+tail, false)
 }
 
 func (m *Model) rebuildRows() {
