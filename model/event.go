@@ -28,6 +28,7 @@ const (
 	EvUserKeyAdd   = "user_key_add"
 	EvPolicy       = "policy"
 	EvBackup       = "backup"
+	EvRestore      = "restore"
 )
 
 // Text is the event as a sentence for people.
@@ -115,7 +116,18 @@ func (e Event) Text() string {
 	case EvPolicy:
 		return "changed the policy: " + g("changes")
 	case EvBackup:
+		if g("encrypted") != "" {
+			return fmt.Sprintf("took a backup to %s, encrypted to %s recipient(s)", g("path"), g("recipients"))
+		}
 		return "took a backup to " + g("path")
+	case EvRestore:
+		if g("replica") != "" {
+			if g("at") != "" {
+				return fmt.Sprintf("restored this database from the replica %s as of %s", g("replica"), g("at"))
+			}
+			return "restored this database from the replica " + g("replica")
+		}
+		return "restored this database from the backup " + g("from")
 	case "exercise_new":
 		return fmt.Sprintf("created the exercise %q: %s injects from %s", g("title"), g("injects"), g("start"))
 	case "exercise_start":

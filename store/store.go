@@ -234,12 +234,18 @@ func enableWAL(ctx context.Context, base string) error {
 	}
 }
 
-func (s *Store) migrate(ctx context.Context) error {
+// migrationFiles are the embedded migrations in the order they apply.
+func migrationFiles() ([]string, error) {
 	files, err := fs.Glob(migrationFS, "migrations/*.sql")
+	sort.Strings(files)
+	return files, err
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	files, err := migrationFiles()
 	if err != nil {
 		return err
 	}
-	sort.Strings(files)
 	for i, f := range files {
 		version := i + 1
 		if !strings.HasPrefix(filepath.Base(f), fmt.Sprintf("%04d_", version)) {

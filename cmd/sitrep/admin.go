@@ -190,26 +190,6 @@ func usersJSON(users []model.User) []userJSON {
 	return out
 }
 
-func (a *app) backupCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "backup PATH",
-		Short: "Write a consistent copy of the database while it is in use (owner)",
-		Args:  args("PATH"),
-		RunE: func(cmd *cobra.Command, argv []string) error {
-			st, act, err := a.env()
-			if err != nil {
-				return err
-			}
-			ev, err := st.Backup(a.ctx, act, argv[0])
-			if err != nil {
-				return err
-			}
-			a.printf("%s\n", ev.Text())
-			return nil
-		},
-	}
-}
-
 func (a *app) policyCmd() *cobra.Command {
 	c := group("policy", "Business hours, regulatory clocks, contact (show; set: owner)")
 	var asJSON bool

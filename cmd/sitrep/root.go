@@ -53,7 +53,7 @@ before customers must be notified (GDPR Art. 33: 72 hours from awareness).`,
 	add("read", a.draftCmd(), a.noticeCmd(), a.timelineCmd(), a.auditCmd(), a.exportCmd(), a.wallCmd())
 	add("admin", a.userCmd(), a.policyCmd(), a.exerciseCmd())
 	if !a.remote() {
-		add("admin", a.backupCmd(), a.serveCmd())
+		add("admin", a.backupCmd(), a.restoreCmd(), a.serveCmd())
 	}
 	return root
 }
