@@ -116,10 +116,17 @@ func (e Event) Text() string {
 	case EvPolicy:
 		return "changed the policy: " + g("changes")
 	case EvBackup:
-		if g("encrypted") != "" {
-			return fmt.Sprintf("took a backup to %s, encrypted to %s recipient(s)", g("path"), g("recipients"))
+		s := "took a backup to " + g("path")
+		if g("scheduled") == "true" {
+			s = "took a scheduled backup to " + g("path")
 		}
-		return "took a backup to " + g("path")
+		if g("encrypted") != "" {
+			s += fmt.Sprintf(", encrypted to %s recipient(s)", g("recipients"))
+		}
+		if n := g("pruned"); n != "" && n != "0" {
+			s += fmt.Sprintf("; removed the %s oldest", n)
+		}
+		return s
 	case EvRestore:
 		if g("replica") != "" {
 			if g("at") != "" {

@@ -38,9 +38,19 @@ func (s *Store) Backup(ctx context.Context, actor model.Actor, path string, to .
 	if err := model.Authorize(actor.Role, model.ActBackup); err != nil {
 		return model.Event{}, err
 	}
-	abs, err := s.backupTarget(path)
+	data, err := s.backupTo(ctx, path, to)
 	if err != nil {
 		return model.Event{}, err
+	}
+	return s.recordBackup(ctx, actor, data)
+}
+
+// backupTo writes the copy (encrypted to recipients when there are any)
+// and returns the facts of its event.
+func (s *Store) backupTo(ctx context.Context, path string, to []age.Recipient) (map[string]string, error) {
+	abs, err := s.backupTarget(path)
+	if err != nil {
+		return nil, err
 	}
 	shown := model.SanitizeLine(abs)
 	// The copy holds everything the database does, so it is created
@@ -48,9 +58,9 @@ func (s *Store) Backup(ctx context.Context, actor model.Actor, path string, to .
 	// means no backup is overwritten.
 	f, err := os.OpenFile(abs, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
-		return model.Event{}, model.Errorf("%s already exists; give a new file name so no backup is overwritten", shown)
+		return nil, model.Errorf("%s already exists; give a new file name so no backup is overwritten", shown)
 	} else if err != nil {
-		return model.Event{}, model.Errorf("cannot use %s: %v", shown, err)
+		return nil, model.Errorf("cannot use %s: %v", shown, err)
 	}
 	data := map[string]string{"path": shown}
 	if len(to) == 0 {
@@ -68,9 +78,19 @@ func (s *Store) Backup(ctx context.Context, actor model.Actor, path string, to .
 	}
 	if err != nil {
 		os.Remove(abs)
-		return model.Event{}, fmt.Errorf("backup to %s: %w", shown, err)
+		return nil, fmt.Errorf("backup to %s: %w", shown, err)
 	}
+	return data, nil
+}
+
+// recordBackup appends a backup's event and keeps its time where the
+// board finds it without searching the events.
+func (s *Store) recordBackup(ctx context.Context, actor model.Actor, data map[string]string) (model.Event, error) {
 	return s.write(ctx, actor, model.ActBackup, func(w *wtx) (model.Event, error) {
+		if _, err := w.tx.ExecContext(w.ctx, `INSERT INTO meta (key, value) VALUES ('last_backup', ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(w.now.Unix(), 10)); err != nil {
+			return model.Event{}, fmt.Errorf("record backup: %w", err)
+		}
 		return model.Event{Time: w.now, Action: model.EvBackup, Target: "database", Data: data}, nil
 	})
 }

@@ -376,6 +376,8 @@ type Board struct {
 	Mode      string // live or exercise
 	Seq       int64  // the last event included
 	LoadedAt  time.Time
+	// LastBackup is when the last backup was taken (zero: never).
+	LastBackup time.Time
 }
 
 // LoadBoard loads the board snapshot.
@@ -389,6 +391,12 @@ func (s *Store) LoadBoard(ctx context.Context) (*Board, error) {
 		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM events").Scan(&b.Seq); err != nil {
 			return fmt.Errorf("read last event: %w", err)
 		}
+		var last sql.NullInt64
+		err = tx.QueryRowContext(ctx, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_backup'").Scan(&last)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read last backup: %w", err)
+		}
+		b.LastBackup = fromUnix(last)
 		b.Incidents, err = loadIncidents(ctx, tx, loadBoard, "i.deleted_at IS NULL AND i.status != 'closed'")
 		return err
 	})

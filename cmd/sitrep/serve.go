@@ -33,6 +33,7 @@ func (a *app) serveCmd() *cobra.Command {
 		listen, hostKey string
 		pprofAddr       string
 		cfg             sshd.Config
+		backups         serveBackups
 	)
 	c := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--host-key PATH]",
@@ -76,6 +77,15 @@ func (a *app) serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			act, err := a.actor()
+			if err != nil {
+				return err
+			}
+			stopBackups, err := backups.start(a.ctx, st, act, cfg.Log)
+			if err != nil {
+				return err
+			}
+			defer stopBackups()
 			l, err := net.Listen("tcp", listen)
 			if err != nil {
 				return model.Errorf("cannot listen on %s: %v", listen, err)
@@ -112,6 +122,7 @@ func (a *app) serveCmd() *cobra.Command {
 	f.DurationVar(&cfg.HandshakeTimeout, "handshake-timeout", 10*time.Second, "drop connections that have not finished the handshake by then")
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's profiler on this loopback address (for measuring)")
 	_ = f.MarkHidden("pprof")
+	backups.flags(f)
 	return c
 }
 

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"sitrep/model"
+	"sitrep/store"
+)
+
+// serveBackups are serve's scheduled backups: --backup-dir, --backup-every,
+// --backup-keep, and the recipients to encrypt them to.
+type serveBackups struct {
+	dir       string
+	every     time.Duration
+	keep      int
+	to, files []string
+}
+
+func (b *serveBackups) flags(f *pflag.FlagSet) {
+	f.StringVar(&b.dir, "backup-dir", "", "take scheduled backups into this directory (created if missing)")
+	f.DurationVar(&b.every, "backup-every", time.Hour, "with --backup-dir: time between backups (at least 1m)")
+	f.IntVar(&b.keep, "backup-keep", 24, "with --backup-dir: scheduled backups kept; older ones are removed")
+	f.StringArrayVar(&b.to, "encrypt-to", nil, "with --backup-dir: encrypt backups to this age recipient or SSH public key (repeatable)")
+	f.StringArrayVar(&b.files, "encrypt-to-key-file", nil, "with --backup-dir: encrypt backups to every recipient in this file (repeatable)")
+}
+
+// start checks the flags and starts the schedule; stop waits for a backup
+// in progress to end.
+func (b *serveBackups) start(ctx context.Context, st *store.Store, actor model.Actor, log *slog.Logger) (stop func(), err error) {
+	if b.dir == "" {
+		if len(b.to)+len(b.files) > 0 {
+			return nil, usageError{model.Errorf("--encrypt-to applies to scheduled backups; give --backup-dir too")}
+		}
+		return func() {}, nil
+	}
+	if b.every < store.MinBackupEvery {
+		return nil, usageError{model.Errorf("--backup-every %s is too often; give at least 1m", b.every)}
+	}
+	if b.keep < 1 {
+		return nil, usageError{model.Errorf("--backup-keep must keep at least 1 backup")}
+	}
+	to, err := store.ParseRecipients(b.to, b.files)
+	if err != nil {
+		return nil, err
+	}
+	if err := model.Authorize(actor.Role, model.ActBackup); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(b.dir, 0o700); err != nil {
+		return nil, model.Errorf("cannot create the backup directory %s: %v", model.SanitizeLine(b.dir), err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		st.RunBackups(ctx, store.BackupSchedule{Dir: b.dir, Every: b.every, Keep: b.keep, To: to, Actor: actor,
+			Done: func(ev model.Event, err error) {
+				if err != nil {
+					log.Error("scheduled backup failed", "dir", b.dir, "err", err)
+					return
+				}
+				log.Info("scheduled backup", "path", ev.Data["path"], "encrypted", ev.Data["encrypted"] != "", "pruned", ev.Data["pruned"])
+			}})
+	}()
+	log.Info("scheduled backups", "dir", b.dir, "every", b.every.String(), "keep", b.keep, "recipients", len(to))
+	return func() { cancel(); <-done }, nil
+}
