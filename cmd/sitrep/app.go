@@ -32,6 +32,9 @@ type app struct {
 	cfg    config
 	dbFlag string
 	asFlag string
+	// storeOpts are the options the database is opened with (serve
+	// --replicate hands checkpoints to Litestream).
+	storeOpts []store.Option
 	st     *store.Store
 	opened bool
 	out    *output // sanitised; held until it is large or the command succeeds
@@ -165,7 +168,7 @@ func (a *app) store() (*store.Store, error) {
 			return nil, err
 		}
 	}
-	st, err := store.Open(a.ctx, path)
+	st, err := store.Open(a.ctx, path, a.storeOpts...)
 	if err != nil {
 		return nil, err
 	}

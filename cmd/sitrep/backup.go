@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"filippo.io/age"
 	"github.com/spf13/cobra"
@@ -104,26 +105,63 @@ func identities(file string) ([]age.Identity, error) {
 // restoreCmd writes a backup, or a replica as of a time, as a new
 // database. Local only.
 func (a *app) restoreCmd() *cobra.Command {
-	var to, identity string
+	var to, identity, replica, at string
 	c := &cobra.Command{
-		Use:   "restore BACKUP --to NEWPATH [--identity FILE]",
-		Short: "Restore a backup as a new database, never over an existing one (owner)",
+		Use:   "restore BACKUP --to NEWPATH [--identity FILE] | restore --from-replica URL [--at TIME] --to NEWPATH",
+		Short: "Restore a backup, or a replica as of a time, as a new database, never over an existing one (owner)",
 		Long: `Restore a backup as a new database at NEWPATH. The backup is decrypted (with
---identity when it is encrypted) and checked before anything is written;
+--identity when it is encrypted) and checked before anything is written.
+
+With --from-replica, restore from the Litestream replica that serve --replicate
+writes, as it was at --at TIME (default: its latest state): the database then
+holds exactly the changes that had reached the replica by that time.
+
 NEWPATH must not exist. The restore is recorded in the new database's audit.
 Serve it with sitrep --db NEWPATH serve, or move it into place while sitrep
 is stopped.`,
-		Example: `  sitrep restore /backups/sitrep.db.age --identity ~/.ssh/id_ed25519 --to /srv/sitrep/restored.db`,
-		Args:    args("BACKUP"),
+		Example: `  sitrep restore /backups/sitrep.db.age --identity ~/.ssh/id_ed25519 --to /srv/sitrep/restored.db
+  sitrep restore --from-replica file:///var/backups/sitrep --at 2026-12-05T11:59:00Z --to /srv/sitrep/before-the-mistake.db
+  sitrep restore --from-replica s3://bucket/sitrep --at -30m --to /srv/sitrep/restored.db`,
+		Args: func(cmd *cobra.Command, got []string) error {
+			if replica != "" {
+				return args()(cmd, got)
+			}
+			return args("BACKUP")(cmd, got)
+		},
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			if to == "" {
 				return usageError{model.Errorf("give --to NEWPATH, the new database to write")}
 			}
-			ids, err := identities(identity)
+			if replica == "" && at != "" {
+				return usageError{model.Errorf("--at is for --from-replica; a backup holds one moment")}
+			}
+			if replica != "" && identity != "" {
+				return usageError{model.Errorf("--identity is for encrypted backups, not replicas")}
+			}
+			act, err := a.actor()
 			if err != nil {
 				return err
 			}
-			act, err := a.actor()
+			if replica != "" {
+				var when time.Time
+				if at != "" {
+					if when, err = model.ParseTime(at, time.Now()); err != nil {
+						return err
+					}
+				}
+				info, err := store.RestoreReplica(a.ctx, act, replica, when, to, nil)
+				if err != nil {
+					return err
+				}
+				as := "its latest state"
+				if !when.IsZero() {
+					as = when.In(info.LastEvent.Location()).Format(model.TimeFormat)
+				}
+				a.printf("restored the replica %s as of %s to %s: %d incidents, %d events\n",
+					model.SanitizeLine(replica), as, model.SanitizeLine(to), info.Incidents, info.Events)
+				return nil
+			}
+			ids, err := identities(identity)
 			if err != nil {
 				return err
 			}
@@ -138,5 +176,7 @@ is stopped.`,
 	f := c.Flags()
 	f.StringVar(&to, "to", "", "the new database file to write (must not exist)")
 	f.StringVar(&identity, "identity", "", "age identity file or SSH private key of a recipient (for an encrypted backup)")
+	f.StringVar(&replica, "from-replica", "", "restore from this Litestream replica (file:///dir or s3://bucket/path) instead of a backup")
+	f.StringVar(&at, "at", "", "with --from-replica: the time to restore to (RFC 3339, -30m, a date; default its latest)")
 	return c
 }

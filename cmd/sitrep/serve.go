@@ -34,6 +34,7 @@ func (a *app) serveCmd() *cobra.Command {
 		pprofAddr       string
 		cfg             sshd.Config
 		backups         serveBackups
+		replica         string
 	)
 	c := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--host-key PATH]",
@@ -44,6 +45,9 @@ func (a *app) serveCmd() *cobra.Command {
   ssh -p 2222 localhost list --json`,
 		Args: args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if replica != "" {
+				a.storeOpts = append(a.storeOpts, store.WithReplication())
+			}
 			st, err := a.store()
 			if err != nil {
 				return err
@@ -64,28 +68,34 @@ func (a *app) serveCmd() *cobra.Command {
 				}
 				defer stop()
 			}
+			log := slog.New(slog.NewTextHandler(a.cfg.errOut, nil))
 			if err := st.OpenReaders(a.ctx); err != nil {
-				return err
-			}
-			hub, err := ui.NewHub(a.ctx, st)
-			if err != nil {
-				return err
-			}
-			cfg.Store, cfg.Hub, cfg.Exec, cfg.HostKey = st, hub, remoteExec(st), key
-			cfg.Log = slog.New(slog.NewTextHandler(a.cfg.errOut, nil))
-			srv, err := sshd.New(cfg)
-			if err != nil {
 				return err
 			}
 			act, err := a.actor()
 			if err != nil {
 				return err
 			}
-			stopBackups, err := backups.start(a.ctx, st, act, cfg.Log)
+			stopReplica, err := replicate(a.ctx, st, replica, log)
+			if err != nil {
+				return err
+			}
+			defer stopReplica()
+			stopBackups, err := backups.start(a.ctx, st, act, log)
 			if err != nil {
 				return err
 			}
 			defer stopBackups()
+			hub, err := ui.NewHub(a.ctx, st)
+			if err != nil {
+				return err
+			}
+			cfg.Store, cfg.Hub, cfg.Exec, cfg.HostKey = st, hub, remoteExec(st), key
+			cfg.Log = log
+			srv, err := sshd.New(cfg)
+			if err != nil {
+				return err
+			}
 			l, err := net.Listen("tcp", listen)
 			if err != nil {
 				return model.Errorf("cannot listen on %s: %v", listen, err)
@@ -123,6 +133,7 @@ func (a *app) serveCmd() *cobra.Command {
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's profiler on this loopback address (for measuring)")
 	_ = f.MarkHidden("pprof")
 	backups.flags(f)
+	f.StringVar(&replica, "replicate", "", "replicate every change with Litestream to this replica: file:///dir or s3://bucket/path")
 	return c
 }
 

@@ -90,3 +90,59 @@ func sshKeyLine(t *testing.T) string {
 	}
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk)))
 }
+
+// serve --replicate streams the database to a Litestream replica; what
+// was written while it ran is restored from it after it stops.
+func TestServeReplicateAndRestore(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "live.db")
+	replica := "file://" + filepath.Join(dir, "replica")
+	run := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		code := execute(context.Background(), config{in: strings.NewReader(""), out: &out, errOut: &errOut}, args)
+		return code, out.String(), errOut.String()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	errOut := sshtest.NewBuffer()
+	done := make(chan int, 1)
+	go func() {
+		done <- execute(ctx, config{in: strings.NewReader(""), out: io.Discard, errOut: errOut},
+			[]string{"--db", db, "serve", "--listen", "127.0.0.1:0", "--replicate", replica})
+	}()
+	if !errOut.WaitUntil(20*time.Second, func(log []byte) bool { return bytes.Contains(log, []byte("sitrep serving")) }) {
+		cancel()
+		<-done
+		t.Fatalf("serve did not start: %s", errOut.String())
+	}
+	if code, out, e := run("--db", db, "declare", "--title", "Replicated while serving", "--sev", "P2"); code != 0 {
+		t.Fatalf("declare: %s %s", out, e)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exited %d: %s", code, errOut.String())
+	}
+	to := filepath.Join(dir, "restored.db")
+	code, out, e := run("restore", "--from-replica", replica, "--to", to)
+	if code != 0 || !strings.Contains(out, "as of its latest state to "+to+": 1 incidents") {
+		t.Fatalf("restore (%d): %s %s", code, out, e)
+	}
+	if code, out, _ := run("--db", to, "list"); code != 0 || !strings.Contains(out, "Replicated while serving") {
+		t.Errorf("restored list: %s", out)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"restore", "--from-replica", replica, "--to", to}, "already exists"},
+		{[]string{"restore", "--from-replica", replica}, "give --to NEWPATH"},
+		{[]string{"restore", "x.db", "--at", "-1h", "--to", filepath.Join(dir, "n.db")}, "--at is for --from-replica"},
+		{[]string{"restore", "--from-replica", replica, "--at", "2020-01-01", "--to", filepath.Join(dir, "n.db")}, "holds nothing as early as"},
+		{[]string{"restore", "--from-replica", "ftp://x/y", "--to", filepath.Join(dir, "n.db")}, "not a replica URL"},
+		{[]string{"--db", db, "serve", "--listen", "127.0.0.1:0", "--replicate", "file://relative"}, "absolute directory"},
+	} {
+		code, out, e := run(tc.args...)
+		if code == 0 || !strings.Contains(e, tc.want) {
+			t.Errorf("%v: exit %d, %s %q; want a refusal saying %q", tc.args, code, out, e, tc.want)
+		}
+	}
+}

@@ -70,3 +70,23 @@ func (b *serveBackups) start(ctx context.Context, st *store.Store, actor model.A
 	log.Info("scheduled backups", "dir", b.dir, "every", b.every.String(), "keep", b.keep, "recipients", len(to))
 	return func() { cancel(); <-done }, nil
 }
+
+// replicate starts Litestream replicating the served database to url
+// (nothing when empty); stop pushes what is left and stops it.
+func replicate(ctx context.Context, st *store.Store, url string, log *slog.Logger) (stop func(), err error) {
+	if url == "" {
+		return func() {}, nil
+	}
+	rep, err := st.Replicate(ctx, url, log)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("replicating", "replica", url)
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := rep.Close(sctx); err != nil {
+			log.Error("the last changes may not have reached the replica", "replica", url, "err", err)
+		}
+	}, nil
+}
