@@ -162,7 +162,7 @@ func RestoreReplica(ctx context.Context, actor model.Actor, rawURL string, at ti
 	if err != nil {
 		return info, fmt.Errorf("read the restored database: %w", err)
 	}
-		if err := checkImage(ctx, image, &info); err != nil {
+	if err := checkImage(ctx, image, &info); err != nil {
 		return info, model.Errorf("the database restored from %s fails its check: %v", model.SanitizeLine(rawURL), err)
 	}
 	if err := os.Link(out, abs); errors.Is(err, os.ErrExist) {

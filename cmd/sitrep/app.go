@@ -35,9 +35,9 @@ type app struct {
 	// storeOpts are the options the database is opened with (serve
 	// --replicate hands checkpoints to Litestream).
 	storeOpts []store.Option
-	st     *store.Store
-	opened bool
-	out    *output // sanitised; held until it is large or the command succeeds
+	st        *store.Store
+	opened    bool
+	out       *output // sanitised; held until it is large or the command succeeds
 }
 
 // usageError marks a mistake in how a command was called.
