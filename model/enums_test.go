@@ -250,6 +250,7 @@ func TestAuthorize(t *testing.T) {
 		ActManageUsers:  Owner,
 		ActBackup:       Owner,
 		ActPolicy:       Owner,
+		ActPurge:        Owner,
 	}
 	// Every action the model knows is in the table above.
 	for a := range actionInfo {

@@ -29,6 +29,7 @@ const (
 	EvPolicy       = "policy"
 	EvBackup       = "backup"
 	EvRestore      = "restore"
+	EvPurge        = "purge" // refs and counts, never content
 )
 
 // Text is the event as a sentence for people.
@@ -125,6 +126,12 @@ func (e Event) Text() string {
 		}
 		if n := g("pruned"); n != "" && n != "0" {
 			s += fmt.Sprintf("; removed the %s oldest", n)
+		}
+		return s
+	case EvPurge:
+		s := fmt.Sprintf("purged %s incident(s) closed over %s days ago and their %s event(s): %s", g("incidents"), g("retention_days"), g("events"), g("refs"))
+		if n := g("held"); n != "" && n != "0" {
+			s += fmt.Sprintf("; kept %s with an open deadline", n)
 		}
 		return s
 	case EvRestore:

@@ -24,6 +24,9 @@ type Policy struct {
 	// follow-up to that customer is due (Art. 33(4): without undue delay).
 	FollowUpHours int             `json:"follow_up_hours"`
 	Checklist     []ChecklistTmpl `json:"checklist"`
+	// RetentionDays is how long after closing an incident is kept before
+	// sitrep purge removes it; 0 keeps incidents for ever.
+	RetentionDays int `json:"retention_days"`
 	loc           *time.Location
 }
 
@@ -251,6 +254,9 @@ func (p *Policy) Validate() error {
 	if _, err := CleanText("contact details", p.ContactDetails, MultiLine, 0, MaxSummary); err != nil {
 		return err
 	}
+	if p.RetentionDays < 0 || p.RetentionDays > MaxRetentionDays {
+		return Errorf("retention_days %d is out of range; give 1 to %d, or 0 to keep incidents for ever", p.RetentionDays, MaxRetentionDays)
+	}
 	return nil
 }
 
@@ -384,6 +390,11 @@ func (p Policy) Summary() string {
 	}
 	fmt.Fprintf(&b, "Point of contact: %s\n", contact)
 	fmt.Fprintf(&b, "Checklist template: %d items\n", len(p.Checklist))
+	if p.RetentionDays > 0 {
+		fmt.Fprintf(&b, "Retention: closed incidents are purged %d days after closing (sitrep purge)\n", p.RetentionDays)
+	} else {
+		fmt.Fprintf(&b, "Retention: none, incidents are kept (policy set --retention-days N)\n")
+	}
 	return b.String()
 }
 

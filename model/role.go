@@ -71,6 +71,7 @@ const (
 	ActManageUsers  Action = "users"
 	ActBackup       Action = "backup"
 	ActPolicy       Action = "policy"
+	ActPurge        Action = "purge" // hard-deleting incidents past retention
 )
 
 // actionInfo is the least role for an action and how to say it in a refusal.
@@ -106,6 +107,7 @@ var actionInfo = map[Action]struct {
 	ActExercise:     {Admin, "run exercises"},
 	ActManageUsers:  {Owner, "manage users and keys"},
 	ActBackup:       {Owner, "take backups"},
+	ActPurge:        {Owner, "purge incidents past retention"},
 	ActPolicy:       {Owner, "change the policy"},
 }
 

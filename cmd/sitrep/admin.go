@@ -220,6 +220,7 @@ func (a *app) policyCmd() *cobra.Command {
 		tz, days, hours, file       string
 		contactName, contactDetails string
 		followUpHours               int
+		retentionDays               int
 		holidays, addHol, rmHol     []string
 		enable, disable             []string
 		ackIn, ackOut, reviewDays   int
@@ -337,6 +338,14 @@ func (a *app) policyCmd() *cobra.Command {
 					p.FollowUpHours = followUpHours
 					ch = append(ch, fmt.Sprintf("follow-up within %d h", followUpHours))
 				}
+				if fl.Changed("retention-days") {
+					p.RetentionDays = retentionDays
+					if retentionDays == 0 {
+						ch = append(ch, "no retention")
+					} else {
+						ch = append(ch, fmt.Sprintf("retention %d days after closing", retentionDays))
+					}
+				}
 				sets := model.RegulationSets()
 				for _, name := range enable {
 					clocks, ok := sets[name]
@@ -384,6 +393,7 @@ func (a *app) policyCmd() *cobra.Command {
 	f.StringVar(&contactName, "contact-name", "", "point of contact named in notices: a person's name")
 	f.StringVar(&contactDetails, "contact-details", "", "how controllers reach the point of contact: address, phone")
 	f.IntVar(&followUpHours, "follow-up-hours", 0, "hours after a notice that left fields unknown that the follow-up is due (default 48)")
+	f.IntVar(&retentionDays, "retention-days", 0, "days after closing that sitrep purge removes an incident (0: keep for ever)")
 	f.StringArrayVar(&enable, "enable", nil, "enable a regulation's clocks: nis2")
 	f.StringArrayVar(&disable, "disable", nil, "disable a regulation's clocks: nis2")
 	f.StringVar(&file, "file", "", "replace the whole policy with this JSON file (see policy show --json)")
