@@ -24,7 +24,7 @@ func TestPlanPurge(t *testing.T) {
 	old := closed(1, 31*24*time.Hour, BreachNo, false)
 	recent := closed(2, 29*24*time.Hour, BreachNo, false)
 	exactly := closed(3, 30*24*time.Hour, BreachNo, false) // not longer ago than retention
-	owed := closed(4, 40*24*time.Hour, BreachYes, false)  // notify never met
+	owed := closed(4, 40*24*time.Hour, BreachYes, false)   // notify never met
 	open := &Incident{ID: 5, Severity: P3, Status: Resolved, DetectedAt: now.Add(-90 * 24 * time.Hour)}
 	plan, err := PlanPurge([]*Incident{old, recent, exactly, owed, open}, p, now)
 	if err != nil {

@@ -176,3 +176,7 @@ func RestoreReplica(ctx context.Context, actor model.Actor, rawURL string, at ti
 	}
 	return info, recordRestore(ctx, actor, abs, data, opts...)
 }
+
+// Replicated is the last transaction the replica confirmed holding
+// (Litestream's TXID; it grows with every replicated commit).
+func (r *Replication) Replicated() uint64 { return uint64(r.db.Replica.Pos().TXID) }
