@@ -27,3 +27,26 @@ func TestBackupAge(t *testing.T) {
 		}
 	}
 }
+
+func TestBackupRestorePurgeEventText(t *testing.T) {
+	for _, tt := range []struct {
+		ev   Event
+		want string
+	}{
+		{Event{Action: EvBackup, Data: map[string]string{"path": "/b/x.db"}}, "took a backup to /b/x.db"},
+		{Event{Action: EvBackup, Data: map[string]string{"path": "/b/x.db.age", "encrypted": "age", "recipients": "2"}},
+			"took a backup to /b/x.db.age, encrypted to 2 recipient(s)"},
+		{Event{Action: EvBackup, Data: map[string]string{"path": "/b/s.db", "scheduled": "true", "pruned": "3"}},
+			"took a scheduled backup to /b/s.db; removed the 3 oldest"},
+		{Event{Action: EvRestore, Data: map[string]string{"from": "/b/x.db.age"}}, "restored this database from the backup /b/x.db.age"},
+		{Event{Action: EvRestore, Data: map[string]string{"replica": "s3://b/p"}}, "restored this database from the replica s3://b/p"},
+		{Event{Action: EvRestore, Data: map[string]string{"replica": "s3://b/p", "at": "2026-12-05T11:59:00Z"}},
+			"restored this database from the replica s3://b/p as of 2026-12-05T11:59:00Z"},
+		{Event{Action: EvPurge, Data: map[string]string{"incidents": "2", "events": "40", "refs": "INC-1, INC-2", "retention_days": "30", "held": "0"}},
+			"purged 2 incident(s) closed over 30 days ago and their 40 event(s): INC-1, INC-2"},
+	} {
+		if got := tt.ev.Text(); got != tt.want {
+			t.Errorf("%s %v: %q, want %q", tt.ev.Action, tt.ev.Data, got, tt.want)
+		}
+	}
+}
