@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,13 +52,33 @@ func (s *Store) Purge(ctx context.Context, actor model.Actor, dryRun bool) (mode
 		return plan, model.Event{}, nil
 	}
 	if err == nil && !s.replicated {
-		// The WAL still holds the purged pages as they were: copy it into
-		// the (zeroed) database and empty it. Best effort: a reader in the
-		// middle of a transaction keeps it for the next checkpoint. When
-		// Litestream replicates, it owns checkpoints and this is its job.
-		s.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+		s.emptyWAL(ctx)
 	}
 	return plan, ev, err
+}
+
+// emptyWAL copies the WAL into the database and truncates it: after a
+// purge it still holds the purged pages as they were. Best effort, and
+// without waiting: a reader in a transaction (Litestream replicating from
+// another process holds one for good) keeps the WAL for the next
+// checkpoint, and writers are not held up meanwhile. When this process
+// replicates, Litestream owns checkpoints and it is not tried.
+func (s *Store) emptyWAL(ctx context.Context) {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	defer func() {
+		// The writer waits for locks again; a connection that cannot be
+		// set back is dropped from the pool rather than kept impatient.
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA busy_timeout = 10000"); err != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err == nil {
+		conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	}
 }
 
 func planPurge(ctx context.Context, q querier, now time.Time) (model.Purge, error) {

@@ -45,6 +45,9 @@ func (a *app) serveCmd() *cobra.Command {
   ssh -p 2222 localhost list --json`,
 		Args: args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := backups.check(); err != nil {
+				return err
+			}
 			if replica != "" {
 				a.storeOpts = append(a.storeOpts, store.WithReplication())
 			}

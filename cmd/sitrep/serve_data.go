@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"filippo.io/age"
 	"github.com/spf13/pflag"
 
 	"sitrep/model"
@@ -15,10 +16,11 @@ import (
 // serveBackups are serve's scheduled backups: --backup-dir, --backup-every,
 // --backup-keep, and the recipients to encrypt them to.
 type serveBackups struct {
-	dir       string
-	every     time.Duration
-	keep      int
-	to, files []string
+	dir        string
+	every      time.Duration
+	keep       int
+	to, files  []string
+	recipients []age.Recipient // read by check
 }
 
 func (b *serveBackups) flags(f *pflag.FlagSet) {
@@ -29,25 +31,33 @@ func (b *serveBackups) flags(f *pflag.FlagSet) {
 	f.StringArrayVar(&b.files, "encrypt-to-key-file", nil, "with --backup-dir: encrypt backups to every recipient in this file (repeatable)")
 }
 
-// start checks the flags and starts the schedule; stop waits for a backup
-// in progress to end.
-func (b *serveBackups) start(ctx context.Context, st *store.Store, actor model.Actor, log *slog.Logger) (stop func(), err error) {
+// check checks the flags and reads the recipients, before serve opens
+// anything.
+func (b *serveBackups) check() error {
 	if b.dir == "" {
 		if len(b.to)+len(b.files) > 0 {
-			return nil, usageError{model.Errorf("--encrypt-to applies to scheduled backups; give --backup-dir too")}
+			return usageError{model.Errorf("--encrypt-to applies to scheduled backups; give --backup-dir too")}
 		}
-		return func() {}, nil
+		return nil
 	}
 	if b.every < store.MinBackupEvery {
-		return nil, usageError{model.Errorf("--backup-every %s is too often; give at least 1m", b.every)}
+		return usageError{model.Errorf("--backup-every %s is too often; give at least 1m", b.every)}
 	}
 	if b.keep < 1 {
-		return nil, usageError{model.Errorf("--backup-keep must keep at least 1 backup")}
+		return usageError{model.Errorf("--backup-keep must keep at least 1 backup")}
 	}
-	to, err := store.ParseRecipients(b.to, b.files)
-	if err != nil {
-		return nil, err
+	var err error
+	b.recipients, err = store.ParseRecipients(b.to, b.files)
+	return err
+}
+
+// start starts the schedule checked by check; stop waits for a backup in
+// progress to end.
+func (b *serveBackups) start(ctx context.Context, st *store.Store, actor model.Actor, log *slog.Logger) (stop func(), err error) {
+	if b.dir == "" {
+		return func() {}, nil
 	}
+	to := b.recipients
 	if err := model.Authorize(actor.Role, model.ActBackup); err != nil {
 		return nil, err
 	}
