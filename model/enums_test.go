@@ -252,6 +252,7 @@ func TestAuthorize(t *testing.T) {
 		ActBackup:       Owner,
 		ActPolicy:       Owner,
 		ActTokens:       Owner,
+		ActPurge:        Owner,
 	}
 	// Every action the model knows is in the table above.
 	for a := range actionInfo {

@@ -46,6 +46,8 @@ const (
 	// EvIntakeRefused is an HTTP intake request refused for a missing or
 	// wrong token (rate-limited, as refused keys are).
 	EvIntakeRefused = "intake_refused"
+	EvRestore       = "restore"
+	EvPurge         = "purge" // refs and counts, never content
 )
 
 // Text is the event as a sentence for people.
@@ -151,14 +153,38 @@ func (e Event) Text() string {
 		return fmt.Sprintf("added key %s to user %s", g("fingerprint"), g("name"))
 	case EvPolicy:
 		return "changed the policy: " + g("changes")
-	case EvBackup:
-		return "took a backup to " + g("path")
 	case EvTokenAdd:
 		return fmt.Sprintf("added intake token %s", g("name"))
 	case EvTokenRemove:
 		return fmt.Sprintf("removed intake token %s", g("name"))
 	case EvIntakeRefused:
 		return fmt.Sprintf("refused HTTP intake at %s: %s", g("path"), g("reason"))
+	case EvBackup:
+		s := "took a backup to " + g("path")
+		if g("scheduled") == "true" {
+			s = "took a scheduled backup to " + g("path")
+		}
+		if g("encrypted") != "" {
+			s += fmt.Sprintf(", encrypted to %s recipient(s)", g("recipients"))
+		}
+		if n := g("pruned"); n != "" && n != "0" {
+			s += fmt.Sprintf("; removed the %s oldest", n)
+		}
+		return s
+	case EvPurge:
+		s := fmt.Sprintf("purged %s incident(s) closed over %s days ago and their %s event(s): %s", g("incidents"), g("retention_days"), g("events"), g("refs"))
+		if n := g("held"); n != "" && n != "0" {
+			s += fmt.Sprintf("; kept %s with an open deadline", n)
+		}
+		return s
+	case EvRestore:
+		if g("replica") != "" {
+			if g("at") != "" {
+				return fmt.Sprintf("restored this database from the replica %s as of %s", g("replica"), g("at"))
+			}
+			return "restored this database from the replica " + g("replica")
+		}
+		return "restored this database from the backup " + g("from")
 	case "exercise_new":
 		return fmt.Sprintf("created the exercise %q: %s injects from %s", g("title"), g("injects"), g("start"))
 	case "exercise_start":

@@ -29,7 +29,10 @@ type Policy struct {
 	RequireSecurityKey []Role `json:"require_security_key"`
 	// AccessReviewDays is how often an owner reviews who has access.
 	AccessReviewDays int `json:"access_review_days"`
-	loc              *time.Location
+	// RetentionDays is how long after closing an incident is kept before
+	// sitrep purge removes it; 0 keeps incidents for ever.
+	RetentionDays int `json:"retention_days"`
+	loc           *time.Location
 }
 
 // The longest durations a policy may set: far past any real target, and
@@ -262,6 +265,9 @@ func (p *Policy) Validate() error {
 	if _, err := CleanText("contact details", p.ContactDetails, MultiLine, 0, MaxSummary); err != nil {
 		return err
 	}
+	if p.RetentionDays < 0 || p.RetentionDays > MaxRetentionDays {
+		return Errorf("retention_days %d is out of range; give 1 to %d, or 0 to keep incidents for ever", p.RetentionDays, MaxRetentionDays)
+	}
 	return nil
 }
 
@@ -401,6 +407,11 @@ func (p Policy) Summary() string {
 	}
 	fmt.Fprintf(&b, "Security keys (FIDO2) required for: %s\n", sk)
 	fmt.Fprintf(&b, "Access review every %d days\n", p.AccessReviewDays)
+	if p.RetentionDays > 0 {
+		fmt.Fprintf(&b, "Retention: closed incidents are purged %d days after closing (sitrep purge)\n", p.RetentionDays)
+	} else {
+		fmt.Fprintf(&b, "Retention: none, incidents are kept (policy set --retention-days N)\n")
+	}
 	return b.String()
 }
 

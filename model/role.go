@@ -47,7 +47,7 @@ type Action string
 // itself, in real time, as do logins.
 func (a Action) InGame() bool {
 	switch a {
-	case ActManageUsers, ActPolicy, ActBackup, ActAccessReview, ActTokens:
+	case ActManageUsers, ActPolicy, ActBackup, ActAccessReview, ActTokens, ActPurge:
 		return false
 	}
 	return true
@@ -85,6 +85,7 @@ const (
 	ActBackup       Action = "backup"
 	ActPolicy       Action = "policy"
 	ActTokens       Action = "tokens"
+	ActPurge        Action = "purge" // hard-deleting incidents past retention
 )
 
 // actionInfo is the least role for an action and how to say it in a refusal.
@@ -121,6 +122,7 @@ var actionInfo = map[Action]struct {
 	ActManageUsers:  {Owner, "manage users and keys"},
 	ActAccessReview: {Owner, "record access reviews"},
 	ActBackup:       {Owner, "take backups"},
+	ActPurge:        {Owner, "purge incidents past retention"},
 	ActPolicy:       {Owner, "change the policy"},
 	ActTokens:       {Owner, "manage intake tokens"},
 }

@@ -379,6 +379,8 @@ type Board struct {
 	// LastAccessReview is when the last access review was recorded
 	// (zero: never), for the access-review deadline owners see.
 	LastAccessReview time.Time
+	// LastBackup is when the last backup was taken (zero: never).
+	LastBackup time.Time
 }
 
 // LoadBoard loads the board snapshot.
@@ -397,6 +399,12 @@ func (s *Store) LoadBoard(ctx context.Context) (*Board, error) {
 		} else if ok {
 			b.LastAccessReview = ev.Time
 		}
+		var last sql.NullInt64
+		err = tx.QueryRowContext(ctx, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_backup'").Scan(&last)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read last backup: %w", err)
+		}
+		b.LastBackup = fromUnix(last)
 		b.Incidents, err = loadIncidents(ctx, tx, loadBoard, "i.deleted_at IS NULL AND i.status != 'closed'")
 		return err
 	})

@@ -48,6 +48,10 @@ type Store struct {
 	// scenario is the exercise's parsed scenario, once read.
 	scenario atomic.Pointer[model.Scenario]
 
+	// replicated: Litestream replicates this database from this
+	// process and owns its checkpoints (see WithReplication).
+	replicated bool
+
 	pollOnce  sync.Once
 	closeOnce sync.Once
 	stop      chan struct{}
@@ -105,7 +109,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	// journal_mode is a property of the file, set once above; the rest are
 	// per connection.
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=synchronous(FULL)"
-	if s.w, err = sql.Open("sqlite", base+"?"+pragmas+"&_txlock=immediate"); err != nil {
+	wpragmas := pragmas
+	if s.replicated {
+		wpragmas += "&_pragma=wal_autocheckpoint(0)"
+	}
+	if s.w, err = sql.Open("sqlite", base+"?"+wpragmas+"&_txlock=immediate"); err != nil {
 		return nil, fmt.Errorf("open %s: %w", abs, err)
 	}
 	s.w.SetMaxOpenConns(1)
@@ -234,12 +242,18 @@ func enableWAL(ctx context.Context, base string) error {
 	}
 }
 
-func (s *Store) migrate(ctx context.Context) error {
+// migrationFiles are the embedded migrations in the order they apply.
+func migrationFiles() ([]string, error) {
 	files, err := fs.Glob(migrationFS, "migrations/*.sql")
+	sort.Strings(files)
+	return files, err
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	files, err := migrationFiles()
 	if err != nil {
 		return err
 	}
-	sort.Strings(files)
 	for i, f := range files {
 		version := i + 1
 		if !strings.HasPrefix(filepath.Base(f), fmt.Sprintf("%04d_", version)) {

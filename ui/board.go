@@ -180,6 +180,9 @@ func (m *Model) boardView() string {
 func (m *Model) header(w int) string {
 	left := m.headerLeft.get(headerKey{snap: m.snap, styles: m.stylesGen}, m.headerLeftView)
 	right := m.now.In(m.policy().Location()).Format("Mon 2 Jan 15:04:05 MST")
+	if b := m.backupAge(); b != "" {
+		right = b + "  " + right
+	}
 	if m.snap != nil && m.snap.Board != nil && m.snap.Board.Mode == "exercise" {
 		right = m.st.Banner.Render("EXERCISE") + " " + right
 	}
@@ -211,6 +214,20 @@ func (m *Model) accessReviewCell() string {
 		return m.st.Error.Render("! ACCESS REVIEW OVERDUE")
 	}
 	return m.st.Banner.Render("access review due " + model.FormatCountdown(d))
+}
+
+// backupAge is, for owners (who take backups), how old the last backup
+// is, marked once past the recovery point objective. An exercise database
+// holds nothing to recover.
+func (m *Model) backupAge() string {
+	if m.o.Actor.Role != model.Owner || m.snap == nil || m.snap.Board == nil || m.snap.Board.Mode == "exercise" {
+		return ""
+	}
+	text, stale := model.BackupAge(m.snap.Board.LastBackup, m.now, model.BackupRPO)
+	if stale {
+		return m.st.Error.Render(model.UrgencyOverdue.Symbol() + " " + text)
+	}
+	return m.st.Dim.Render(text)
 }
 
 type headerKey struct {

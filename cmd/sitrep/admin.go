@@ -212,26 +212,6 @@ func usersJSON(users []model.User) []userJSON {
 	return out
 }
 
-func (a *app) backupCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "backup PATH",
-		Short: "Write a consistent copy of the database while it is in use (owner)",
-		Args:  args("PATH"),
-		RunE: func(cmd *cobra.Command, argv []string) error {
-			st, act, err := a.env()
-			if err != nil {
-				return err
-			}
-			ev, err := st.Backup(a.ctx, act, argv[0])
-			if err != nil {
-				return err
-			}
-			a.printf("%s\n", ev.Text())
-			return nil
-		},
-	}
-}
-
 func (a *app) policyCmd() *cobra.Command {
 	c := group("policy", "Business hours, regulatory clocks, contact (show; set: owner)")
 	var asJSON bool
@@ -262,6 +242,7 @@ func (a *app) policyCmd() *cobra.Command {
 		tz, days, hours, file       string
 		contactName, contactDetails string
 		followUpHours               int
+		retentionDays               int
 		holidays, addHol, rmHol     []string
 		enable, disable             []string
 		ackIn, ackOut, reviewDays   int
@@ -396,6 +377,14 @@ func (a *app) policyCmd() *cobra.Command {
 					p.AccessReviewDays = accessReviewDays
 					ch = append(ch, fmt.Sprintf("access review every %d days", accessReviewDays))
 				}
+				if fl.Changed("retention-days") {
+					p.RetentionDays = retentionDays
+					if retentionDays == 0 {
+						ch = append(ch, "no retention")
+					} else {
+						ch = append(ch, fmt.Sprintf("retention %d days after closing", retentionDays))
+					}
+				}
 				sets := model.RegulationSets()
 				for _, name := range enable {
 					clocks, ok := sets[name]
@@ -452,6 +441,7 @@ func (a *app) policyCmd() *cobra.Command {
 	f.IntVar(&followUpHours, "follow-up-hours", 0, "hours after a notice that left fields unknown that the follow-up is due (default 48)")
 	f.StringVar(&skRoles, "require-security-key", "", "roles that may sign in only with a FIDO2 security key, e.g. admin,owner (none: no role)")
 	f.IntVar(&accessReviewDays, "access-review-days", 0, "days between access reviews (default 91)")
+	f.IntVar(&retentionDays, "retention-days", 0, "days after closing that sitrep purge removes an incident (0: keep for ever)")
 	f.StringArrayVar(&enable, "enable", nil, "enable a regulation's clocks: nis2")
 	f.StringArrayVar(&disable, "disable", nil, "disable a regulation's clocks: nis2")
 	f.StringVar(&file, "file", "", "replace the whole policy with this JSON file (see policy show --json)")

@@ -32,9 +32,12 @@ type app struct {
 	cfg    config
 	dbFlag string
 	asFlag string
-	st     *store.Store
-	opened bool
-	out    *output // sanitised; held until it is large or the command succeeds
+	// storeOpts are the options the database is opened with (serve
+	// --replicate hands checkpoints to Litestream).
+	storeOpts []store.Option
+	st        *store.Store
+	opened    bool
+	out       *output // sanitised; held until it is large or the command succeeds
 }
 
 // usageError marks a mistake in how a command was called.
@@ -165,7 +168,7 @@ func (a *app) store() (*store.Store, error) {
 			return nil, err
 		}
 	}
-	st, err := store.Open(a.ctx, path)
+	st, err := store.Open(a.ctx, path, a.storeOpts...)
 	if err != nil {
 		return nil, err
 	}

@@ -296,7 +296,7 @@ func checkExec(t *testing.T, payload string, args []string, who string, code int
 	}
 	first := args[0]
 	switch {
-	case first == "serve" || first == "backup":
+	case first == "serve" || first == "backup" || first == "restore":
 		if code != exitUsage {
 			fail("%s is not refused as a usage error over SSH", first)
 		}
@@ -380,7 +380,7 @@ func dirNames(t *testing.T, dir string) []string {
 }
 
 // TestRemoteCommandsExcludeLocalOnly: the command tree built for an SSH
-// session has no serve or backup command and no --db or --as flag
+// session has no serve, backup or restore command and no --db or --as flag
 // anywhere, so neither can take effect whatever the arguments.
 func TestRemoteCommandsExcludeLocalOnly(t *testing.T) {
 	a := &app{ctx: context.Background(), cfg: config{actor: &execOwner}}
@@ -391,7 +391,7 @@ func TestRemoteCommandsExcludeLocalOnly(t *testing.T) {
 		c := cmds[0]
 		cmds = append(cmds[1:], c.Commands()...)
 		seen++
-		if c.Name() == "serve" || c.Name() == "backup" {
+		if c.Name() == "serve" || c.Name() == "backup" || c.Name() == "restore" {
 			t.Errorf("%s exists over SSH", c.CommandPath())
 		}
 		for _, name := range []string{"db", "as"} {

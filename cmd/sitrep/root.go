@@ -51,9 +51,9 @@ before customers must be notified (GDPR Art. 33: 72 hours from awareness).`,
 	add("work", a.breachCmd(), a.awareCmd(), a.checkCmd(), a.noteCmd(), a.notifyCmd(), a.contactCmd(), a.updateCmd(), a.reportCmd(),
 		a.reviewCmd(), a.actionCmd())
 	add("read", a.draftCmd(), a.noticeCmd(), a.timelineCmd(), a.auditCmd(), a.exportCmd(), a.wallCmd())
-	add("admin", a.userCmd(), a.tokenCmd(), a.policyCmd(), a.exerciseCmd())
+	add("admin", a.userCmd(), a.tokenCmd(), a.policyCmd(), a.exerciseCmd(), a.purgeCmd())
 	if !a.remote() {
-		add("admin", a.backupCmd(), a.serveCmd())
+		add("admin", a.backupCmd(), a.restoreCmd(), a.serveCmd())
 	}
 	return root
 }

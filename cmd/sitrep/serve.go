@@ -35,6 +35,8 @@ func (a *app) serveCmd() *cobra.Command {
 		caFile          string
 		cfg             sshd.Config
 		httpFlags       httpFlags
+		backups         serveBackups
+		replica         string
 	)
 	c := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--host-key PATH] [--http ADDR [--tls-cert F --tls-key F]]",
@@ -48,6 +50,12 @@ func (a *app) serveCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := readTrustedCAs(caFile, &cfg); err != nil {
 				return err
+			}
+			if err := backups.check(); err != nil {
+				return err
+			}
+			if replica != "" {
+				a.storeOpts = append(a.storeOpts, store.WithReplication())
 			}
 			st, err := a.store()
 			if err != nil {
@@ -72,15 +80,30 @@ func (a *app) serveCmd() *cobra.Command {
 			if err := httpFlags.check(); err != nil {
 				return err
 			}
+			log := slog.New(slog.NewTextHandler(a.cfg.errOut, nil))
 			if err := st.OpenReaders(a.ctx); err != nil {
 				return err
 			}
+			act, err := a.actor()
+			if err != nil {
+				return err
+			}
+			stopReplica, err := replicate(a.ctx, st, replica, log)
+			if err != nil {
+				return err
+			}
+			defer stopReplica()
+			stopBackups, err := backups.start(a.ctx, st, act, log)
+			if err != nil {
+				return err
+			}
+			defer stopBackups()
 			hub, err := ui.NewHub(a.ctx, st)
 			if err != nil {
 				return err
 			}
 			cfg.Store, cfg.Hub, cfg.Exec, cfg.HostKey = st, hub, remoteExec(st), key
-			cfg.Log = slog.New(slog.NewTextHandler(a.cfg.errOut, nil))
+			cfg.Log = log
 			srv, err := sshd.New(cfg)
 			if err != nil {
 				return err
@@ -133,6 +156,8 @@ func (a *app) serveCmd() *cobra.Command {
 	f.StringVar(&caFile, "trusted-user-ca", "", "file of CA public keys whose user certificates sign users in (principal = user name)")
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's profiler on this loopback address (for measuring)")
 	_ = f.MarkHidden("pprof")
+	backups.flags(f)
+	f.StringVar(&replica, "replicate", "", "replicate every change with Litestream to this replica: file:///dir or s3://bucket/path")
 	return c
 }
 

@@ -1,0 +1,30 @@
+package model
+
+import (
+	"fmt"
+	"time"
+)
+
+// BackupRPO is the recovery point objective a backup's age is held to: the
+// reference's one hour.
+const BackupRPO = time.Hour
+
+// BackupAge says how old the last backup is, for the console's header
+// (backup 12m, backup 3h, backup 2d; no backup), and whether that is past
+// the recovery point objective rpo, or no backup was ever taken.
+func BackupAge(last, now time.Time, rpo time.Duration) (string, bool) {
+	if last.IsZero() {
+		return "no backup", true
+	}
+	age := max(0, now.Sub(last))
+	var s string
+	switch {
+	case age < time.Hour:
+		s = fmt.Sprintf("%dm", int(age/time.Minute))
+	case age < 48*time.Hour:
+		s = fmt.Sprintf("%dh", int(age/time.Hour))
+	default:
+		s = fmt.Sprintf("%dd", int(age/(24*time.Hour)))
+	}
+	return "backup " + s, age > rpo
+}
