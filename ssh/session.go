@@ -247,7 +247,7 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, wins *windows, 
 	}()
 
 	profile := colorprofile.Env(envs)
-	scr := newScreen(sess, envs, profile, w, h)
+	scr := newScreen(sess, s.frames, profile, w, h)
 	defer scr.stop(screenStopWait) // after a panic too
 	// From here on the screen's goroutine is the channel's only writer
 	// until it has stopped.
