@@ -188,6 +188,12 @@ type result struct {
 	FirstFrameP50Ms float64 `json:"first_frame_p50_ms"`
 	FirstFrameP99Ms float64 `json:"first_frame_p99_ms"`
 
+	// The server's CPU from the first dial until every session had drawn,
+	// per session: the whole cost of opening one, with what the open ones
+	// did meanwhile (ticking) taken out using the idle figure below.
+	OpenCPUMsPerSession    *float64 `json:"open_server_cpu_ms_per_session"`
+	OpenNetCPUMsPerSession *float64 `json:"open_server_cpu_ms_per_session_net_of_idle"`
+
 	RSSBefore     *int64   `json:"rss_before_bytes"`
 	RSSSettled    *int64   `json:"rss_settled_bytes"` // right after the sessions settled
 	RSSAfter      *int64   `json:"rss_after_bytes"`   // after the idle window too
@@ -287,6 +293,12 @@ func load(ctx context.Context, o options, stdout, stderr io.Writer) (*result, er
 	}
 	defer closeAll(viewers)
 	fmt.Fprintf(stderr, "sitrep-load: opening %d sessions at %s …\n", o.n, rampText(o.ramp))
+	var openCPU0 int64 = -1
+	if o.pid > 0 {
+		if c, err := procCPUTicks(o.pid); err == nil {
+			openCPU0 = c
+		}
+	}
 	t0 := time.Now()
 	sem := make(chan struct{}, o.concurrency)
 	var wg sync.WaitGroup
@@ -339,6 +351,11 @@ open:
 	if !res.Interrupted {
 		waitFirstFrames(ctx, viewers, time.Minute)
 		res.SettledSecs = time.Since(t0).Seconds()
+		if c, err := procCPUTicks(o.pid); err == nil && openCPU0 >= 0 {
+			if n := countAlive(viewers); n > 0 {
+				res.OpenCPUMsPerSession = ptr(float64(c-openCPU0) / clockTicks * 1000 / float64(n))
+			}
+		}
 		sleep(ctx, o.settle)
 	}
 	var frames []float64
@@ -419,6 +436,14 @@ open:
 			if c1, err := procCPUTicks(o.pid); err == nil {
 				pct := float64(c1-c0) / clockTicks / secs * 100
 				res.IdleCPUPercent = &pct
+				// While they opened, on average half the sessions were
+				// open and ticking.
+				if res.OpenCPUMsPerSession != nil {
+					if n := countAlive(viewers); n > 0 {
+						idleMs := pct / 100 * 1000 * res.SettledSecs / 2
+						res.OpenNetCPUMsPerSession = ptr(*res.OpenCPUMsPerSession - idleMs/float64(n))
+					}
+				}
 			}
 		}
 	}
@@ -655,6 +680,13 @@ func (r *result) print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "opening                %.1f s to open all, %.1f s until all drawn; first frame p50 %s  p99 %s\n",
 		r.OpenSecs, r.SettledSecs, ms(r.FirstFrameP50Ms), ms(r.FirstFrameP99Ms))
+	if r.OpenCPUMsPerSession != nil {
+		fmt.Fprintf(w, "server CPU to open     %.1f ms per session", *r.OpenCPUMsPerSession)
+		if r.OpenNetCPUMsPerSession != nil {
+			fmt.Fprintf(w, " (%.1f ms without the open ones' ticking)", *r.OpenNetCPUMsPerSession)
+		}
+		fmt.Fprintln(w)
+	}
 	if r.RSSBefore != nil && r.RSSAfter != nil {
 		fmt.Fprintf(w, "server RSS             %.1f MiB idle → %.1f MiB with sessions", mib(*r.RSSBefore), mib(*r.RSSAfter))
 		if r.RSSPerSession != nil {
