@@ -158,9 +158,9 @@ func encodeFrame(b *bytes.Buffer, k frameKey, sc *lineScratch) {
 		if o == n {
 			continue
 		}
-		parseLine(sc.a, o, k.profile)
-		parseLine(sc.b, n, k.profile)
-		encodeLine(b, &p, y, sc.a.Buffer.Line(0), sc.b.Buffer.Line(0))
+		parseLine(sc.a, o)
+		parseLine(sc.b, n)
+		encodeLine(b, &p, k.profile, y, sc.a.Buffer.Line(0), sc.b.Buffer.Line(0))
 	}
 	if !p.link.IsZero() {
 		b.WriteString(ansi.ResetHyperlink())
@@ -170,22 +170,15 @@ func encodeFrame(b *bytes.Buffer, k frameKey, sc *lineScratch) {
 	}
 }
 
-// parseLine draws one line of styled text into a one-line buffer, its
-// styles as the client's colour profile shows them.
-func parseLine(buf uv.ScreenBuffer, s string, profile colorprofile.Profile) {
+// parseLine draws one line of styled text into a one-line buffer.
+func parseLine(buf uv.ScreenBuffer, s string) {
 	uv.NewStyledString(s).Draw(buf, uv.Rect(0, 0, buf.Width(), 1))
-	if profile == colorprofile.TrueColor {
-		return
-	}
-	l := buf.Buffer.Line(0)
-	for x := range l {
-		l[x].Style = uv.ConvertStyle(l[x].Style, profile)
-		l[x].Link = uv.ConvertLink(l[x].Link, profile)
-	}
 }
 
-// encodeLine writes what turns line a into line b on row y.
-func encodeLine(b *bytes.Buffer, p *pen, y int, a, n uv.Line) {
+// encodeLine writes what turns line a into line b on row y, in the
+// client's colour profile. Cells are compared as drawn, and converted
+// only when written: converting a colour to a palette is a search.
+func encodeLine(b *bytes.Buffer, p *pen, profile colorprofile.Profile, y int, a, n uv.Line) {
 	w := len(n)
 	x0 := 0
 	for x0 < w && a[x0].Equal(&n[x0]) {
@@ -217,17 +210,21 @@ func encodeLine(b *bytes.Buffer, p *pen, y int, a, n uv.Line) {
 		if c.Width == 0 {
 			continue // the second half of a wide character
 		}
-		if !c.Link.Equal(&p.link) {
-			if c.Link.IsZero() {
+		link, style := c.Link, c.Style
+		if profile != colorprofile.TrueColor {
+			link, style = uv.ConvertLink(link, profile), uv.ConvertStyle(style, profile)
+		}
+		if !link.Equal(&p.link) {
+			if link.IsZero() {
 				b.WriteString(ansi.ResetHyperlink())
 			} else {
-				b.WriteString(ansi.SetHyperlink(c.Link.URL, c.Link.Params))
+				b.WriteString(ansi.SetHyperlink(link.URL, link.Params))
 			}
-			p.link = c.Link
+			p.link = link
 		}
-		if !c.Style.Equal(&p.style) {
-			b.WriteString(uv.StyleDiff(&p.style, &c.Style))
-			p.style = c.Style
+		if !style.Equal(&p.style) {
+			b.WriteString(uv.StyleDiff(&p.style, &style))
+			p.style = style
 		}
 		b.WriteString(c.Content)
 		p.x += c.Width
