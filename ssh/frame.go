@@ -98,19 +98,36 @@ func (c *frameCache) putLocked(k frameKey, d *frameDiff) {
 
 // lineScratch is where two lines are parsed into cells to compare them.
 type lineScratch struct {
-	a, b uv.ScreenBuffer
+	a, b lineBuf
 }
 
 func (sc *lineScratch) size(w int) {
-	if sc.a.RenderBuffer == nil {
-		sc.a, sc.b = uv.NewScreenBuffer(w, 1), uv.NewScreenBuffer(w, 1)
-		return
-	}
-	if sc.a.Width() != w {
-		sc.a.Resize(w, 1)
-		sc.b.Resize(w, 1)
+	if len(sc.a) != w {
+		sc.a, sc.b = lineBuf(uv.NewLine(w)), lineBuf(uv.NewLine(w))
 	}
 }
+
+// lineBuf is one line of cells that styled text can be drawn into: the
+// terminal library's screen buffers also track which cells changed, work
+// this does not need (it was half the cost of parsing a line).
+type lineBuf uv.Line
+
+func (l lineBuf) Bounds() uv.Rectangle { return uv.Rect(0, 0, len(l), 1) }
+
+func (l lineBuf) CellAt(x, y int) *uv.Cell {
+	if y != 0 {
+		return nil
+	}
+	return uv.Line(l).At(x)
+}
+
+func (l lineBuf) SetCell(x, y int, c *uv.Cell) {
+	if y == 0 {
+		uv.Line(l).Set(x, c)
+	}
+}
+
+func (lineBuf) WidthMethod() uv.WidthMethod { return ansi.WcWidth }
 
 // frameLines splits a frame into at most h lines, "\r\n" read as "\n".
 func frameLines(content string, h int, into []string) []string {
@@ -139,7 +156,7 @@ func encodeFrame(b *bytes.Buffer, k frameKey, sc *lineScratch) {
 	sc.size(k.w)
 	p := pen{x: -1}
 	if k.fresh {
-		b.WriteString(ansi.ResetStyle + ansi.EraseEntireScreen)
+		b.WriteString(ansi.CursorHomePosition + ansi.EraseEntireScreen)
 	}
 	var oldBuf, nextBuf [64]string
 	old := frameLines(k.old, k.h, oldBuf[:0])
@@ -160,7 +177,7 @@ func encodeFrame(b *bytes.Buffer, k frameKey, sc *lineScratch) {
 		}
 		parseLine(sc.a, o)
 		parseLine(sc.b, n)
-		encodeLine(b, &p, k.profile, y, sc.a.Buffer.Line(0), sc.b.Buffer.Line(0))
+		encodeLine(b, &p, k.profile, y, uv.Line(sc.a), uv.Line(sc.b))
 	}
 	if !p.link.IsZero() {
 		b.WriteString(ansi.ResetHyperlink())
@@ -171,8 +188,8 @@ func encodeFrame(b *bytes.Buffer, k frameKey, sc *lineScratch) {
 }
 
 // parseLine draws one line of styled text into a one-line buffer.
-func parseLine(buf uv.ScreenBuffer, s string) {
-	uv.NewStyledString(s).Draw(buf, uv.Rect(0, 0, buf.Width(), 1))
+func parseLine(buf lineBuf, s string) {
+	uv.NewStyledString(s).Draw(buf, buf.Bounds())
 }
 
 // encodeLine writes what turns line a into line b on row y, in the
