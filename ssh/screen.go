@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
-	uv "github.com/charmbracelet/ultraviolet"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -42,12 +40,14 @@ type screen struct {
 	closed bool
 
 	// The writer's own.
-	tr     *uv.TerminalRenderer
-	buf    uv.ScreenBuffer
-	pend   bytes.Buffer // what tr produced, to write
-	lines  []string     // the last frame drawn, line by line
-	title  string
-	failed bool // the client stopped taking output
+	frames  *frameCache // shared by the process's screens
+	profile colorprofile.Profile
+	pend    bytes.Buffer // what to write
+	last    string       // the last frame drawn, as the program drew it
+	lw, lh  int          // its size
+	fresh   bool         // the client's screen is blank, or unknown: draw whole
+	title   string
+	failed  bool // the client stopped taking output
 }
 
 // kittyDisambiguate is the Kitty keyboard flag Bubble Tea asks for by
@@ -55,32 +55,23 @@ type screen struct {
 const kittyDisambiguate = 1
 
 // newScreen starts the writer for a w×h terminal using profile's colours
-// and enters the alternate screen.
-func newScreen(out io.Writer, env []string, profile colorprofile.Profile, w, h int) *screen {
-	s := &screen{
-		out:  out,
-		wake: make(chan struct{}, 1),
-		quit: make(chan struct{}),
-		done: make(chan struct{}),
-		w:    w, h: h,
+// and enters the alternate screen. Screens of one process share frames
+// (nil: a cache of its own).
+func newScreen(out io.Writer, frames *frameCache, profile colorprofile.Profile, w, h int) *screen {
+	if frames == nil {
+		frames = newFrameCache()
 	}
-	s.tr = uv.NewTerminalRenderer(&s.pend, env)
-	s.tr.SetColorProfile(profile)
-	s.tr.SetTabStops(-1)
-	s.tr.SetBackspace(false)
-	// No line discipline sits between the server and the client, and a
-	// bare line feed does not return the carriage.
-	s.tr.SetMapNewline(true)
-	// Scrolling by terminal commands saves bytes when a whole list moves,
-	// but finding such moves hashes every line of every frame; sitrep's
-	// frames change in a few cells a second.
-	s.tr.SetScrollOptim(false)
-	s.tr.SaveCursor()
-	s.tr.SetFullscreen(true)
-	s.tr.SetRelativeCursor(false)
-	s.tr.Erase()
-	s.tr.Resize(w, h)
-	s.buf = uv.NewScreenBuffer(w, h)
+	s := &screen{
+		out:     out,
+		wake:    make(chan struct{}, 1),
+		quit:    make(chan struct{}),
+		done:    make(chan struct{}),
+		w:       w,
+		h:       h,
+		frames:  frames,
+		profile: profile,
+		fresh:   true,
+	}
 	go s.run()
 	return s
 }
@@ -177,7 +168,7 @@ func (s *screen) run() {
 	}
 }
 
-// frame draws the newest view: the lines that changed since the last
+// frame draws the newest view: the cells that changed since the last
 // frame, or all of them after a resize.
 func (s *screen) frame() {
 	s.mu.Lock()
@@ -189,45 +180,24 @@ func (s *screen) frame() {
 		s.send()
 		return
 	}
-	if w != s.buf.Width() || h != s.buf.Height() {
-		s.buf.Resize(w, h)
-		s.tr.Resize(w, h)
-		s.tr.Erase()
-		s.lines = nil
+	if w != s.lw || h != s.lh {
+		s.lw, s.lh, s.fresh = w, h, true
 	}
 	if v.WindowTitle != s.title {
 		s.title = v.WindowTitle
-		s.tr.WriteString(ansi.SetWindowTitle(v.WindowTitle))
+		s.pend.WriteString(ansi.SetWindowTitle(v.WindowTitle))
 	}
-	content := strings.ReplaceAll(v.Content, "\r\n", "\n")
-	next := make([]string, 0, h)
-	for line := range strings.Lines(content) {
-		if len(next) == h {
-			break
-		}
-		next = append(next, strings.TrimSuffix(line, "\n"))
+	if s.fresh || v.Content != s.last {
+		s.frames.update(&s.pend, frameKey{old: s.last, next: v.Content, w: w, h: h, profile: s.profile, fresh: s.fresh})
+		s.last, s.fresh = v.Content, false
 	}
-	for y := range h {
-		var line string
-		if y < len(next) {
-			line = next[y]
-		}
-		if y < len(s.lines) && s.lines[y] == line {
-			continue
-		}
-		uv.NewStyledString(line).Draw(s.buf, uv.Rect(0, y, w, 1))
-	}
-	s.lines = next
-	s.tr.Render(s.buf.RenderBuffer)
-	s.tr.Flush()
 	s.send()
 }
 
 // restore leaves the client's terminal as it was: main screen, cursor
 // shown, keyboard and paste modes off, title cleared.
 func (s *screen) restore() {
-	s.tr.MoveTo(0, s.buf.Height()-1)
-	s.tr.Flush()
+	s.pend.WriteString(ansi.ResetStyle + ansi.CursorPosition(1, max(1, s.lh)))
 	s.pend.WriteString(ansi.ResetModifyOtherKeys + ansi.PopKittyKeyboard(1) + ansi.ResetModeAltScreenSaveCursor +
 		ansi.SetModeTextCursorEnable + ansi.ResetModeBracketedPaste)
 	if s.title != "" {

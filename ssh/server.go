@@ -104,6 +104,9 @@ type Server struct {
 	// wallboard program's model, e.g. to make one panic.
 	wrapModel func(tea.Model) tea.Model
 
+	// frames are the screen updates the consoles share (frame.go).
+	frames *frameCache
+
 	mu        sync.Mutex
 	programs  map[*session]struct{}
 	listeners []net.Listener
@@ -135,7 +138,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("ssh: Store, Hub, Exec and HostKey are required")
 	}
 	s := &Server{cfg: cfg, limiter: newIPLimiter(cfg.ConnRate, cfg.ConnBurst), refused: newAuditLimiter(),
-		programs: map[*session]struct{}{}, sessionless: sessionlessTimeout,
+		programs: map[*session]struct{}{}, sessionless: sessionlessTimeout, frames: newFrameCache(),
 		logins: newLoginLimiter(), recordLogin: cfg.Store.RecordLogin}
 	srv, err := wish.NewServer(
 		wish.WithHostKeyPEM(cfg.HostKey),

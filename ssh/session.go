@@ -247,14 +247,15 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, wins *windows, 
 	}()
 
 	profile := colorprofile.Env(envs)
-	scr := newScreen(sess, envs, profile, w, h)
+	scr := newScreen(sess, s.frames, profile, w, h)
 	defer scr.stop(screenStopWait) // after a panic too
 	// From here on the screen's goroutine is the channel's only writer
 	// until it has stopped.
 
 	p := tea.NewProgram(drawn{Model: prog, scr: scr},
 		tea.WithContext(pctx),
-		tea.WithInput(in),
+		// The keyboard is read below (input.go), not by Bubble Tea.
+		tea.WithInput(nil),
 		tea.WithOutput(scr),
 		tea.WithEnvironment(envs),
 		tea.WithColorProfile(profile),
@@ -285,6 +286,7 @@ func (s *Server) program(ctx context.Context, sess cssh.Session, wins *windows, 
 		reg.mu.Unlock()
 		cancel()
 	})
+	go (&keyboard{}).run(pctx, in, p.Send)
 	// One goroutine hands sizes on and watches keyboard idleness.
 	go func() {
 		tick := time.NewTicker(min(time.Minute, s.cfg.IdleTimeout/4+time.Second))

@@ -140,3 +140,60 @@ func BenchmarkSessionTick(b *testing.B) {
 		_ = m.View()
 	}
 }
+
+// stepClock is a clock the benchmark moves a second at a time.
+type stepClock struct{ t time.Time }
+
+func (c *stepClock) Now() time.Time { return c.t }
+
+// sharingSource is a fixed snapshot whose screens share board frames, as
+// the Hub's do.
+type sharingSource struct {
+	*conSource
+	frameShare
+}
+
+// BenchmarkFullBoardTick is one console's second on a full board (21
+// incidents, none acknowledged: every row a countdown) at 80×24, among n
+// consoles of the same process: the tick message and the frame it
+// causes. An op is one console's tick; the clock moves a second after
+// every console has had its own. "shared" is the Hub's way (one frame
+// per second for all); "own" is every console drawing its own, as before.
+func BenchmarkFullBoardTick(b *testing.B) {
+	for _, n := range []int{1, 100, 500} {
+		for _, shared := range []bool{false, true} {
+			name := fmt.Sprintf("consoles=%d/own", n)
+			if shared {
+				name = fmt.Sprintf("consoles=%d/shared", n)
+			}
+			b.Run(name, func(b *testing.B) {
+				snap := &Snapshot{Board: benchIncidents(21, true), Online: []string{"alice", "bob"}}
+				var src Source = newConSource(b, snap)
+				if shared {
+					src = &sharingSource{conSource: src.(*conSource)}
+				}
+				clk := &stepClock{t: conNow}
+				cons := make([]*Model, n)
+				for i := range cons {
+					cons[i] = New(Options{Source: src, Actor: model.Actor{Name: "load", Role: model.Member, Source: "ssh:127.0.0.1:1"},
+						Clock: clk, Width: 80, Height: 24})
+					b.Cleanup(cons[i].Close)
+				}
+				if v := cons[0].View().Content; countdowns(v) < 21 {
+					b.Fatalf("%d countdowns visible, want 21", countdowns(v))
+				}
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					m := cons[i]
+					m.Update(tickMsg{})
+					_ = m.View()
+					if i++; i == n {
+						i = 0
+						clk.t = clk.t.Add(time.Second)
+					}
+				}
+			})
+		}
+	}
+}

@@ -46,6 +46,8 @@ type Hub struct {
 
 	details    map[int64]*detail // incidents opened on screens, for the board below
 	detailsFor *store.Board
+
+	frames frameShare // board frames drawn once for every screen (share.go)
 }
 
 // detail is one incident's full record and timeline, loaded once for
@@ -90,6 +92,16 @@ func NewHub(ctx context.Context, st *store.Store) (*Hub, error) {
 				return
 			case <-tick.C:
 				h.mu.Lock()
+				if phase == 0 {
+					// Who came online or left is shown from this second
+					// on, by every screen at its beat: a session joining
+					// wakes no other.
+					select {
+					case <-h.presence:
+						h.refreshOnlineLocked()
+					default:
+					}
+				}
 				close(h.beats[phase])
 				h.beats[phase] = make(chan struct{})
 				h.mu.Unlock()
@@ -102,13 +114,6 @@ func NewHub(ctx context.Context, st *store.Store) (*Hub, error) {
 					if _, err := h.st.FireDue(ctx); err != nil && ctx.Err() == nil {
 						slog.Warn("exercise injects", "err", err)
 					}
-				}
-				select {
-				case <-h.presence:
-					h.mu.Lock()
-					h.refreshOnlineLocked()
-					h.mu.Unlock()
-				default:
 				}
 				continue
 			case _, ok := <-changes:
@@ -264,7 +269,7 @@ func (h *Hub) Subscribe() (<-chan struct{}, func()) {
 }
 
 // Join marks a user online (an SSH session) until the returned function
-// is called; the board header shows who is online.
+// is called; the board header shows who is online from the next beat on.
 func (h *Hub) Join(name string) func() {
 	h.mu.Lock()
 	h.online[name]++
@@ -290,6 +295,8 @@ func (h *Hub) presenceChanged() {
 	}
 }
 
+// refreshOnlineLocked makes a snapshot with who is online now. It
+// signals no one: screens take it at their next beat.
 func (h *Hub) refreshOnlineLocked() {
 	if h.snap == nil {
 		return
@@ -297,7 +304,6 @@ func (h *Hub) refreshOnlineLocked() {
 	next := *h.snap
 	next.Online = h.onlineLocked()
 	h.snap = &next
-	h.notifyLocked()
 }
 
 func (h *Hub) onlineLocked() []string {
@@ -373,4 +379,8 @@ func phaseOf(s Source) int {
 		return b.Phase()
 	}
 	return 0
+}
+
+func (h *Hub) shareBoard(k boardFrameKey, draw func() boardFrame) boardFrame {
+	return h.frames.shareBoard(k, draw)
 }

@@ -40,6 +40,7 @@ type Model struct {
 	o      Options
 	keys   keyMap
 	st     Styles
+	dark   bool // st is for a dark background
 	width  int
 	height int
 	now    time.Time
@@ -112,8 +113,8 @@ func New(o Options) *Model {
 	fi := textinput.New()
 	fi.Prompt = "/ "
 	fi.Placeholder = "filter: ref, title, commander, status"
-	m := &Model{o: o, keys: newKeyMap(), st: st, width: o.Width, height: o.Height, filter: fi,
-		now: o.Clock.Now()}
+	m := &Model{o: o, keys: newKeyMap(), st: st, dark: true, width: o.Width, height: o.Height, filter: fi,
+		now: nowSecond(o.Clock)}
 	m.sub, m.unsub = o.Source.Subscribe()
 	m.phase = phaseOf(o.Source)
 	m.setSnapshot(o.Source.Snapshot())
@@ -159,7 +160,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tea.BackgroundColorMsg:
-		m.st = NewStyles(msg.IsDark())
+		m.st, m.dark = NewStyles(msg.IsDark()), msg.IsDark()
 		m.stylesGen++
 		return m, nil
 	case snapMsg:
@@ -178,7 +179,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tickMsg:
-		m.now = m.o.Clock.Now()
+		m.now = nowSecond(m.o.Clock)
+		// Who is online changes the snapshot without a signal (see
+		// Hub.Join): the beat shows it.
+		if s := m.o.Source.Snapshot(); s != m.snap {
+			m.setSnapshot(s)
+		}
 		if m.flash != "" && m.now.Sub(m.flashAt) > 8*time.Second && !m.flashErr {
 			m.flash = ""
 		}
@@ -258,7 +264,10 @@ func (m *Model) View() tea.View {
 	case pageIncident:
 		body = m.incidentView()
 	default:
-		body = m.boardView()
+		var ok bool
+		if body, ok = m.sharedBoard(); !ok {
+			body = m.boardView()
+		}
 	}
 	if m.form != nil {
 		body = m.overlay(body, m.form.view(m.st, m.formWidth(), max(m.height, 6)))
@@ -277,8 +286,12 @@ func (m *Model) setSnapshot(s *Snapshot) {
 	if s == nil {
 		return
 	}
+	same := m.snap != nil && s.Board == m.snap.Board
 	m.snap = s
-	m.now = m.o.Clock.Now()
+	m.now = nowSecond(m.o.Clock)
+	if same { // presence alone: the rows and arrivals are as they were
+		return
+	}
 	m.rebuildRows()
 	m.noticeArrivals()
 }
@@ -309,6 +322,11 @@ func (m *Model) noticeArrivals() {
 	room := max(10, m.width-len(head)-len(tail)-1) // the title gives way, not the way back
 	m.setFlash(head+clip(model.SanitizeLine(newest.Title), room)+tail, false)
 }
+
+// nowSecond is the clock's current second: what every screen shows is as of a
+// whole second, so screens that turn over in different phases of it show
+// the same, and can share the frame (share.go).
+func nowSecond(c model.Clock) time.Time { return c.Now().Truncate(time.Second) }
 
 func (m *Model) rebuildRows() {
 	if m.snap == nil || m.snap.Board == nil {

@@ -10,6 +10,9 @@
 //     incident (`ssh HOST declare …` as the -exec-key user) whose title
 //     carries a fresh marker, and times each session until its screen
 //     shows it, then deletes the incident (an admin -exec-key may);
+//   - with -incidents, on a full board: it first declares that many
+//     incidents of mixed severities, none acknowledged, so every row on
+//     every screen is a countdown;
 //   - with -keys, keystroke to screen: sessions type into the board's
 //     filter and each key is timed until its echo arrives.
 //
@@ -64,6 +67,7 @@ type options struct {
 	cleanup            bool
 	dump               string
 	concurrency        int
+	incidents          int
 }
 
 func main() {
@@ -95,7 +99,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.keys, "keys", 0, "keystrokes to type into each of -key-sessions sessions for the keystroke-to-screen latency (0: none)")
 	fs.IntVar(&o.keySessions, "key-sessions", 50, "sessions that type at once for -keys")
 	fs.DurationVar(&o.miss, "miss-after", 10*time.Second, "a viewer that has not shown a change by then misses it")
-	fs.StringVar(&o.sev, "sev", "P3", "severity of the incidents declared as changes")
+	fs.StringVar(&o.sev, "sev", "P3", "severity of the incidents declared as changes (on a full board, P0: they sort to the top)")
+	fs.IntVar(&o.incidents, "incidents", 0, "first declare this many incidents of mixed severities, none acknowledged, so every row is a countdown (a full 80×24 board is 21; needs -exec-key)")
 	fs.BoolVar(&o.cleanup, "cleanup", true, "delete each incident declared as a change once measured (needs an admin -exec-key; without, they stay on the board)")
 	fs.IntVar(&o.pid, "pid", 0, "server process id, to read its RSS and CPU from /proc (0: not measured)")
 	fs.BoolVar(&o.json, "json", false, "print the result as JSON too")
@@ -135,6 +140,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "sitrep-load: -key is required (a private key of a sitrep user)")
 		return 2
 	}
+	if o.incidents < 0 || o.incidents > maxIncidents {
+		fmt.Fprintf(stderr, "sitrep-load: -incidents must be between 0 and %d\n", maxIncidents)
+		return 2
+	}
 	if o.n < 0 || o.width < 1 || o.height < 1 || o.changes < 0 || o.keys < 0 || o.keySessions < 0 || o.concurrency < 1 {
 		fmt.Fprintln(stderr, "sitrep-load: -n, -changes, -keys, -key-sessions must not be negative; -width, -height, -concurrency must be positive")
 		return 2
@@ -163,10 +172,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // result is what a run measured; absent figures are null in JSON.
 type result struct {
-	Addr     string `json:"addr"`
-	Sessions int    `json:"sessions"`
-	Width    int    `json:"width"`
-	Height   int    `json:"height"`
+	Addr      string `json:"addr"`
+	Sessions  int    `json:"sessions"`
+	Incidents int    `json:"incidents_declared"` // the full board declared first (-incidents)
+	Width     int    `json:"width"`
+	Height    int    `json:"height"`
 
 	Held     int      `json:"held"`
 	Failures int      `json:"failures"`
@@ -177,6 +187,12 @@ type result struct {
 	// From the start of a dial to the session's first printed text.
 	FirstFrameP50Ms float64 `json:"first_frame_p50_ms"`
 	FirstFrameP99Ms float64 `json:"first_frame_p99_ms"`
+
+	// The server's CPU from the first dial until every session had drawn,
+	// per session: the whole cost of opening one, with what the open ones
+	// did meanwhile (ticking) taken out using the idle figure below.
+	OpenCPUMsPerSession    *float64 `json:"open_server_cpu_ms_per_session"`
+	OpenNetCPUMsPerSession *float64 `json:"open_server_cpu_ms_per_session_net_of_idle"`
 
 	RSSBefore     *int64   `json:"rss_before_bytes"`
 	RSSSettled    *int64   `json:"rss_settled_bytes"` // right after the sessions settled
@@ -234,7 +250,7 @@ func load(ctx context.Context, o options, stdout, stderr io.Writer) (*result, er
 	// The connection that makes the changes is opened first, so the
 	// baseline includes it and the per-session figure does not.
 	var ex *execer
-	if o.changes > 0 && !o.sessionsOnly {
+	if o.changes > 0 && !o.sessionsOnly || o.incidents > 0 {
 		es, err := readKey(o.execKey)
 		if err != nil {
 			return nil, err
@@ -253,6 +269,15 @@ func load(ctx context.Context, o options, stdout, stderr io.Writer) (*result, er
 		}
 	}
 
+	if o.incidents > 0 {
+		n, err := fillBoard(ex, o.incidents)
+		res.Incidents = n
+		if err != nil {
+			return nil, fmt.Errorf("-incidents: %w", err)
+		}
+		fmt.Fprintf(stderr, "sitrep-load: declared %d incidents\n", n)
+	}
+
 	if o.pid > 0 {
 		rss, err := procRSS(o.pid)
 		if err != nil {
@@ -268,6 +293,12 @@ func load(ctx context.Context, o options, stdout, stderr io.Writer) (*result, er
 	}
 	defer closeAll(viewers)
 	fmt.Fprintf(stderr, "sitrep-load: opening %d sessions at %s …\n", o.n, rampText(o.ramp))
+	var openCPU0 int64 = -1
+	if o.pid > 0 {
+		if c, err := procCPUTicks(o.pid); err == nil {
+			openCPU0 = c
+		}
+	}
 	t0 := time.Now()
 	sem := make(chan struct{}, o.concurrency)
 	var wg sync.WaitGroup
@@ -320,6 +351,11 @@ open:
 	if !res.Interrupted {
 		waitFirstFrames(ctx, viewers, time.Minute)
 		res.SettledSecs = time.Since(t0).Seconds()
+		if c, err := procCPUTicks(o.pid); err == nil && openCPU0 >= 0 {
+			if n := countAlive(viewers); n > 0 {
+				res.OpenCPUMsPerSession = ptr(float64(c-openCPU0) / clockTicks * 1000 / float64(n))
+			}
+		}
 		sleep(ctx, o.settle)
 	}
 	var frames []float64
@@ -400,6 +436,14 @@ open:
 			if c1, err := procCPUTicks(o.pid); err == nil {
 				pct := float64(c1-c0) / clockTicks / secs * 100
 				res.IdleCPUPercent = &pct
+				// While they opened, on average half the sessions were
+				// open and ticking.
+				if res.OpenCPUMsPerSession != nil {
+					if n := countAlive(viewers); n > 0 {
+						idleMs := pct / 100 * 1000 * res.SettledSecs / 2
+						res.OpenNetCPUMsPerSession = ptr(*res.OpenCPUMsPerSession - idleMs/float64(n))
+					}
+				}
 			}
 		}
 	}
@@ -614,7 +658,11 @@ func (r *result) tally(viewers []*viewer) {
 }
 
 func (r *result) print(w io.Writer) {
-	fmt.Fprintf(w, "sitrep-load: %d sessions at %dx%d against %s\n", r.Sessions, r.Width, r.Height, r.Addr)
+	fmt.Fprintf(w, "sitrep-load: %d sessions at %dx%d against %s", r.Sessions, r.Width, r.Height, r.Addr)
+	if r.Incidents > 0 {
+		fmt.Fprintf(w, ", %d incidents declared first", r.Incidents)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "sessions held          %d / %d (%d failures)", r.Held, r.Sessions, r.Failures)
 	if r.Interrupted {
 		fmt.Fprint(w, " — interrupted")
@@ -632,6 +680,13 @@ func (r *result) print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "opening                %.1f s to open all, %.1f s until all drawn; first frame p50 %s  p99 %s\n",
 		r.OpenSecs, r.SettledSecs, ms(r.FirstFrameP50Ms), ms(r.FirstFrameP99Ms))
+	if r.OpenCPUMsPerSession != nil {
+		fmt.Fprintf(w, "server CPU to open     %.1f ms per session", *r.OpenCPUMsPerSession)
+		if r.OpenNetCPUMsPerSession != nil {
+			fmt.Fprintf(w, " (%.1f ms without the open ones' ticking)", *r.OpenNetCPUMsPerSession)
+		}
+		fmt.Fprintln(w)
+	}
 	if r.RSSBefore != nil && r.RSSAfter != nil {
 		fmt.Fprintf(w, "server RSS             %.1f MiB idle → %.1f MiB with sessions", mib(*r.RSSBefore), mib(*r.RSSAfter))
 		if r.RSSPerSession != nil {
@@ -685,6 +740,26 @@ func (r *result) print(w io.Writer) {
 	for _, n := range r.notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
+}
+
+// maxIncidents bounds -incidents: each is a command on the server.
+const maxIncidents = 10000
+
+// fillBoard declares n incidents of every severity in turn, with breach
+// yes or unknown and detected from a minute to a few hours ago, and
+// acknowledges none: every row on the board has a countdown, and they
+// read differently. It returns how many it declared.
+func fillBoard(ex *execer, n int) (int, error) {
+	sevs := []string{"P0", "P1", "P2", "P3"}
+	breaches := []string{"unknown", "yes"}
+	for i := range n {
+		cmd := fmt.Sprintf("declare --title 'Full board %d of %d' --sev %s --breach %s --detected -%dm --source monitoring",
+			i+1, n, sevs[i%len(sevs)], breaches[i%len(breaches)], 1+i*7%240)
+		if _, err := ex.run(cmd, nil); err != nil {
+			return i, err
+		}
+	}
+	return n, nil
 }
 
 // execer runs commands over one connection, a session each.
