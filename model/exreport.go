@@ -62,7 +62,7 @@ func ExerciseReport(ex ExerciseInfo, incs []*Incident, events []Event, p Policy,
 		line("")
 		var assigned time.Time
 		for _, e := range events {
-			if e.IncidentID == inc.ID && e.Action == string(ActAssign) && assigned.IsZero() {
+			if e.IncidentID == inc.ID && e.Action == ActAssign && assigned.IsZero() {
 				assigned = e.Time
 			}
 		}

@@ -15,7 +15,7 @@ import (
 )
 
 // schemaVersion is the number of embedded migrations.
-const schemaVersion = 3
+const schemaVersion = 4
 
 func userVersion(t *testing.T, path string) int {
 	t.Helper()

@@ -49,7 +49,7 @@ func TestUsers(t *testing.T) {
 
 	// Removal: the user and their keys stop counting; the name and the
 	// keys can be used again.
-	ev = must(st.RemoveUser(ctx, owner, "carol"))(t)
+	ev = must(st.RemoveUser(ctx, owner, "carol", ""))(t)
 	if ev.Data["keys"] == "" || ev.Data["role"] != "admin" {
 		t.Errorf("user_remove event %+v", ev)
 	}
@@ -70,10 +70,10 @@ func TestUsers(t *testing.T) {
 	// Owners may remove themselves locally, not over SSH.
 	must(st.AddUser(ctx, owner, "olivia", model.Owner, nil))(t)
 	sshSelf := model.Actor{Name: "olivia", Role: model.Owner, Source: "ssh:192.0.2.1:2222"}
-	if err := e(st.RemoveUser(ctx, sshSelf, "olivia")); userError(t, err) == nil {
+	if err := e(st.RemoveUser(ctx, sshSelf, "olivia", "")); userError(t, err) == nil {
 		t.Error("an owner removed themselves over SSH")
 	}
-	must(st.RemoveUser(ctx, owner, "olivia"))(t)
+	must(st.RemoveUser(ctx, owner, "olivia", ""))(t)
 }
 
 func TestWriteWithoutActorIdentity(t *testing.T) {

@@ -119,7 +119,10 @@ type values map[string]string
 
 // form is a dialog that collects values and submits them as one write.
 type form struct {
-	title  string
+	title string
+	// intro is what the form is about, shown under the title: the gates
+	// an override passes.
+	intro  []string
 	fields []*field
 	focus  int
 	err    string // the store's refusal of the last submit
@@ -130,6 +133,8 @@ type form struct {
 	// (it names the clock an edit moves).
 	confirm    func(v values) (string, error)
 	confirming string
+	// then, when set, runs once the write succeeded: the next question.
+	then func() tea.Cmd
 }
 
 func (f *form) values() values {
@@ -251,6 +256,15 @@ func (f *form) view(st Styles, w, h int) string {
 	var lines []string
 	add := func(ls ...string) { lines = append(lines, ls...) }
 	add(st.Title.Render(clip(f.title, inner)), "")
+	for _, p := range f.intro {
+		for _, l := range wrap(p, inner) {
+			add(l)
+		}
+	}
+	if len(f.intro) > 0 {
+		add("")
+	}
+	headLen := len(lines)
 	focusTop, focusEnd := 0, 0
 	for i, fl := range f.fields {
 		if i != f.focus {
@@ -339,11 +353,11 @@ func (f *form) view(st Styles, w, h int) string {
 		if f.confirming != "" || f.err != "" {
 			footer = len(lines) - focusEnd
 		}
-		head := lines[:2]
-		body := lines[2 : len(lines)-footer]
+		head := lines[:headLen]
+		body := lines[headLen : len(lines)-footer]
 		tail := lines[len(lines)-footer:]
 		n := max(1, room-len(head)-len(tail))
-		vis, _ := window(body, min(len(body)-1, focusEnd-2-1), max(0, focusTop-2), n)
+		vis, _ := window(body, min(len(body)-1, focusEnd-headLen-1), max(0, focusTop-headLen), n)
 		lines = append(append(append([]string{}, head...), vis...), tail...)
 	}
 	return st.Box.Width(w).Render(strings.Join(lines, "\n"))

@@ -419,7 +419,7 @@ func (m *Model) tabLines(inc *model.Incident, w int) (lines []string, sel []int)
 			head := m.st.Dim.Render(e.Time.In(loc).Format("2006-01-02 15:04:05 MST")) + "  " + m.st.Bold.Render(model.SanitizeLine(e.Actor)) +
 				m.st.Dim.Render(" ("+model.SanitizeLine(e.Source)+")")
 			lines = append(lines, clip(head, w))
-			for _, text := range model.SanitizeLines(e.Text()) {
+			for _, text := range model.SanitizeLines(e.Text(loc)) {
 				for _, l := range wrap(text, w-4) {
 					lines = append(lines, "    "+l)
 				}

@@ -51,8 +51,7 @@ func (a *app) userCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a.printf("%s\n", ev.Text())
-			return nil
+			return a.say(ev)
 		},
 	}
 	add.Flags().StringVar(&role, "role", "", "viewer, member, admin or owner (required)")
@@ -104,23 +103,27 @@ func (a *app) userCmd() *cobra.Command {
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
 
+	var handoverTo string
 	remove := &cobra.Command{
-		Use:   "remove NAME",
+		Use:   "remove NAME [--handover-to USER]",
 		Short: "Remove a user; their keys stop working at once",
-		Args:  args("NAME"),
+		Long: `Remove a user; their keys stop working at once. A user who commands an
+active incident is removed only with --handover-to naming the new
+commander, who takes over each of those incidents (recorded).`,
+		Args: args("NAME"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			st, act, err := a.env()
 			if err != nil {
 				return err
 			}
-			ev, err := st.RemoveUser(a.ctx, act, argv[0])
+			ev, err := st.RemoveUser(a.ctx, act, argv[0], handoverTo)
 			if err != nil {
 				return err
 			}
-			a.printf("%s\n", ev.Text())
-			return nil
+			return a.say(ev)
 		},
 	}
+	remove.Flags().StringVar(&handoverTo, "handover-to", "", "the user who takes over the incidents NAME commands")
 	key := group("key", "Manage a user's keys")
 	keyAdd := &cobra.Command{
 		Use:   "add NAME KEY",
@@ -135,8 +138,7 @@ func (a *app) userCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a.printf("%s\n", ev.Text())
-			return nil
+			return a.say(ev)
 		},
 	}
 	key.AddCommand(keyAdd)
@@ -204,8 +206,7 @@ func (a *app) backupCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a.printf("%s\n", ev.Text())
-			return nil
+			return a.say(ev)
 		},
 	}
 }

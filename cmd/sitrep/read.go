@@ -167,9 +167,6 @@ type events struct {
 
 func (a *app) eventPrinter(asJSON bool) (*events, error) {
 	p := &events{a: a, asJSON: asJSON}
-	if asJSON {
-		return p, nil
-	}
 	st, err := a.store()
 	if err != nil {
 		return nil, err
@@ -179,6 +176,9 @@ func (a *app) eventPrinter(asJSON bool) (*events, error) {
 		return nil, err
 	}
 	p.loc = pol.Location()
+	if asJSON {
+		return p, nil
+	}
 	a.banner()
 	return p, nil
 }
@@ -190,7 +190,7 @@ func (p *events) print(evs []model.Event) error {
 			enc := json.NewEncoder(&p.el)
 			enc.SetIndent("  ", "  ")
 			enc.SetEscapeHTML(false)
-			if err := enc.Encode(e.ToJSON()); err != nil {
+			if err := enc.Encode(e.ToJSON(p.loc)); err != nil {
 				return err
 			}
 			sep := ",\n  "
@@ -199,7 +199,7 @@ func (p *events) print(evs []model.Event) error {
 			}
 			p.a.printf("%s%s", sep, bytes.TrimSuffix(p.el.Bytes(), []byte("\n")))
 		} else {
-			text := model.SanitizeLines(e.Text())
+			text := model.SanitizeLines(e.Text(p.loc))
 			p.a.printf("%6d  %s  %s (%s)  %s\n", e.Seq, e.Time.In(p.loc).Format(model.TimeFormat), e.Actor, e.Source, text[0])
 			for _, l := range text[1:] {
 				p.a.printf("%8s%s\n", "", l) // under the sequence number's column, indented
@@ -275,7 +275,7 @@ func (a *app) exportCmd() *cobra.Command {
 			if format == "json" {
 				out := exportJSON{IncidentJSON: inc.ToJSON(pol, now, true), Exercise: a.st.IsExercise(), Timeline: []model.EventJSON{}}
 				for _, e := range evs {
-					out.Timeline = append(out.Timeline, e.ToJSON())
+					out.Timeline = append(out.Timeline, e.ToJSON(pol.Location()))
 				}
 				return a.printJSON(out)
 			}
