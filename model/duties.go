@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -161,40 +162,52 @@ func (p Policy) RPOMet(i *Incident) (met, ok bool) {
 	return w <= time.Duration(p.RPOHours)*time.Hour, true
 }
 
-// PlanPostmortem checks a post-mortem record: sent to one affected
-// customer, or published, once the incident is resolved.
-func PlanPostmortem(i *Incident, customer string, published bool, at time.Time) (Postmortem, map[string]string, error) {
+// PlanPostmortem checks a post-mortem record: sent to affected customers,
+// or published, once the incident is resolved. It returns the records and
+// the event's facts.
+func PlanPostmortem(i *Incident, customers []string, published bool, at time.Time) ([]Postmortem, map[string]string, error) {
 	ref := i.Ref()
 	if !i.Availability {
-		return Postmortem{}, nil, Errorf("%s is not an availability incident, so no post-mortem is owed; correct it with sitrep edit %s --availability=true if it is", ref, ref)
+		return nil, nil, Errorf("%s is not an availability incident, so no post-mortem is owed; correct it with sitrep edit %s --availability=true if it is", ref, ref)
 	}
 	if i.endedAt().IsZero() {
-		return Postmortem{}, nil, Errorf("%s is not resolved yet; a post-mortem follows resolution", ref)
+		return nil, nil, Errorf("%s is not resolved yet; a post-mortem follows resolution", ref)
 	}
 	if at.Before(i.endedAt()) {
-		return Postmortem{}, nil, Errorf("a post-mortem cannot precede the resolution of %s", ref)
+		return nil, nil, Errorf("a post-mortem cannot precede the resolution of %s", ref)
 	}
 	data := map[string]string{"at": at.UTC().Format(time.RFC3339)}
 	switch {
-	case published && customer != "":
-		return Postmortem{}, nil, Errorf("give either --customer C or --published, not both")
+	case published && len(customers) > 0:
+		return nil, nil, Errorf("give either --customer C or --published, not both")
 	case published:
 		data["published"] = "true"
-		return Postmortem{Published: true, At: at}, data, nil
-	case customer == "":
-		return Postmortem{}, nil, Errorf("say who got the post-mortem: --customer C (repeat for each), or --published")
+		return []Postmortem{{Published: true, At: at}}, data, nil
+	case len(customers) == 0:
+		return nil, nil, Errorf("say who got the post-mortem: --customer C (repeat for each), or --published")
 	}
-	name, ok := i.HasCustomer(customer)
-	if !ok {
-		return Postmortem{}, nil, Errorf("%q is not an affected customer of %s; its customers are %s", customer, ref, listOrNone(i.Customers))
-	}
-	for _, pm := range i.Postmortems {
-		if strings.EqualFold(pm.Customer, name) {
-			return Postmortem{}, nil, Errorf("the post-mortem of %s was already sent to %s", ref, name)
+	var out []Postmortem
+	var names []string
+	for _, c := range customers {
+		name, ok := i.HasCustomer(c)
+		if !ok {
+			return nil, nil, Errorf("%q is not an affected customer of %s; its customers are %s", c, ref, listOrNone(i.Customers))
 		}
+		for _, pm := range i.Postmortems {
+			if strings.EqualFold(pm.Customer, name) {
+				return nil, nil, Errorf("the post-mortem of %s was already sent to %s", ref, name)
+			}
+		}
+		for _, n := range names {
+			if strings.EqualFold(n, name) {
+				return nil, nil, Errorf("%s is named twice", name)
+			}
+		}
+		names = append(names, name)
+		out = append(out, Postmortem{Customer: name, At: at})
 	}
-	data["customer"] = name
-	return Postmortem{Customer: name, At: at}, data, nil
+	data["customer"] = strings.Join(names, ", ")
+	return out, data, nil
 }
 
 func listOrNone(names []string) string {
@@ -258,8 +271,8 @@ func (p Policy) HasSet(name string) bool {
 	return false
 }
 
-// describeLoss says the loss window against the RPO, for people.
-func (p Policy) describeLoss(i *Incident) string {
+// DescribeLoss says the loss window against the RPO, for people.
+func (p Policy) DescribeLoss(i *Incident) string {
 	w, ok := i.LossWindow()
 	if !ok {
 		if i.DataLoss {
@@ -273,4 +286,30 @@ func (p Policy) describeLoss(i *Incident) string {
 		verdict = "beyond"
 	}
 	return fmt.Sprintf("%s, %s the RPO of %d h", FormatHMS(w), verdict, p.RPOHours)
+}
+
+// ParseCadence reads status-update intervals such as P0=30,P1=60 (minutes
+// per severity); "none" or nothing means no cadence.
+func ParseCadence(v string) (map[Severity]int, error) {
+	out := map[Severity]int{}
+	v = strings.TrimSpace(v)
+	if v == "" || strings.EqualFold(v, "none") {
+		return out, nil
+	}
+	for _, part := range strings.Split(v, ",") {
+		k, n, ok := strings.Cut(strings.TrimSpace(part), "=")
+		sev, err := ParseSeverity(k)
+		if !ok || err != nil {
+			return nil, Errorf("%q is not a severity's interval; write them as P0=30,P1=60 (minutes)", part)
+		}
+		m, err := strconv.Atoi(strings.TrimSpace(n))
+		if err != nil || m <= 0 || m > MaxAckMinutes {
+			return nil, Errorf("%q is not a number of minutes from 1 to %d", n, MaxAckMinutes)
+		}
+		if _, dup := out[sev]; dup {
+			return nil, Errorf("%s is given twice", sev)
+		}
+		out[sev] = m
+	}
+	return out, nil
 }

@@ -231,29 +231,30 @@ func TestPlanPostmortem(t *testing.T) {
 	det := utc(2026, 5, 4, 8, 0, 0)
 	inc := incidentAt(det)
 	inc.Customers = []string{"Acme"}
-	if _, _, err := PlanPostmortem(inc, "Acme", false, det); err == nil {
+	if _, _, err := PlanPostmortem(inc, []string{"Acme"}, false, det); err == nil {
 		t.Error("post-mortem of an incident without availability impact")
 	}
 	inc.Availability = true
-	if _, _, err := PlanPostmortem(inc, "Acme", false, det); err == nil {
+	if _, _, err := PlanPostmortem(inc, []string{"Acme"}, false, det); err == nil {
 		t.Error("post-mortem before resolution")
 	}
 	inc.Status, inc.ResolvedAt = Resolved, det.Add(time.Hour)
 	for _, tt := range []struct {
-		customer  string
+		customers []string
 		published bool
 		ok        bool
-	}{{"acme", false, true}, {"Initech", false, false}, {"", false, false}, {"Acme", true, false}, {"", true, true}} {
-		pm, _, err := PlanPostmortem(inc, tt.customer, tt.published, det.Add(2*time.Hour))
+	}{{[]string{"acme"}, false, true}, {[]string{"Initech"}, false, false}, {nil, false, false}, {[]string{"Acme"}, true, false},
+		{nil, true, true}, {[]string{"Acme", "ACME"}, false, false}} {
+		pms, _, err := PlanPostmortem(inc, tt.customers, tt.published, det.Add(2*time.Hour))
 		if (err == nil) != tt.ok {
-			t.Errorf("%q published %v: %v", tt.customer, tt.published, err)
+			t.Errorf("%q published %v: %v", tt.customers, tt.published, err)
 		}
-		if err == nil && !tt.published && pm.Customer != "Acme" {
-			t.Errorf("customer recorded as %q", pm.Customer)
+		if err == nil && !tt.published && pms[0].Customer != "Acme" {
+			t.Errorf("customer recorded as %q", pms[0].Customer)
 		}
 	}
 	inc.Postmortems = []Postmortem{{Customer: "Acme", At: det.Add(2 * time.Hour)}}
-	if _, _, err := PlanPostmortem(inc, "ACME", false, det.Add(3*time.Hour)); err == nil {
+	if _, _, err := PlanPostmortem(inc, []string{"ACME"}, false, det.Add(3*time.Hour)); err == nil {
 		t.Error("the same customer's post-mortem twice")
 	}
 }

@@ -28,9 +28,9 @@ func (s *Store) Edit(ctx context.Context, actor model.Actor, id int64, e model.E
 	})
 }
 
-// Postmortem records an availability incident's post-mortem sent to one
-// customer, or published (customer empty), at at (zero: now).
-func (s *Store) Postmortem(ctx context.Context, actor model.Actor, id int64, customer string, published bool, at time.Time) (model.Event, error) {
+// Postmortem records an availability incident's post-mortem sent to
+// customers, or published, at at (zero: now), in one write.
+func (s *Store) Postmortem(ctx context.Context, actor model.Actor, id int64, customers []string, published bool, at time.Time) (model.Event, error) {
 	return s.write(ctx, actor, model.ActPostmortem, func(w *wtx) (model.Event, error) {
 		at, err := w.pastTime(at, "the post-mortem")
 		if err != nil {
@@ -40,13 +40,15 @@ func (s *Store) Postmortem(ctx context.Context, actor model.Actor, id int64, cus
 		if err != nil {
 			return model.Event{}, err
 		}
-		pm, data, err := model.PlanPostmortem(inc, customer, published, at)
+		pms, data, err := model.PlanPostmortem(inc, customers, published, at)
 		if err != nil {
 			return model.Event{}, err
 		}
-		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO postmortems (incident_id, customer, published, at, by) VALUES (?, ?, ?, ?, ?)",
-			id, pm.Customer, pm.Published, pm.At.Unix(), w.actor.Name); err != nil {
-			return model.Event{}, fmt.Errorf("record post-mortem: %w", err)
+		for _, pm := range pms {
+			if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO postmortems (incident_id, customer, published, at, by) VALUES (?, ?, ?, ?, ?)",
+				id, pm.Customer, pm.Published, pm.At.Unix(), w.actor.Name); err != nil {
+				return model.Event{}, fmt.Errorf("record post-mortem: %w", err)
+			}
 		}
 		if err := w.save(inc); err != nil {
 			return model.Event{}, err

@@ -108,7 +108,7 @@ func TestEveryWriteLeavesOneEvent(t *testing.T) {
 			return st.Restored(ctx, admin, id, time.Time{}, clk.Now().Add(-2*time.Hour))
 		}},
 		{"Postmortem", "postmortem", true, func() (model.Event, error) {
-			return st.Postmortem(ctx, admin, id, "", true, time.Time{})
+			return st.Postmortem(ctx, admin, id, nil, true, time.Time{})
 		}},
 		{"Edit", "edit", true, func() (model.Event, error) {
 			return st.Edit(ctx, admin, id, model.Edit{Title: ptr("Customer data exposed via the API"), DataLoss: ptr(true)})

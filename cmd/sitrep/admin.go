@@ -244,12 +244,15 @@ func (a *app) policyCmd() *cobra.Command {
 		holidays, addHol, rmHol     []string
 		enable, disable             []string
 		ackIn, ackOut, reviewDays   int
+		postmortemDays, rto, rpo    int
+		cadence                     string
 	)
 	set := &cobra.Command{
 		Use:   "set [flags]",
 		Short: "Change the policy; only the flags given change",
 		Example: `  sitrep policy set --timezone Europe/Amsterdam --days mon-fri --hours 09:00-17:00
   sitrep policy set --add-holiday 2026-12-25 --add-holiday 2026-12-26
+  sitrep policy set --enable dora --rto-hours 2 --status-update-minutes P0=15,P1=30
   sitrep policy set --enable nis2 --contact-name "Jane Doe" --contact-details "security@example.com, +31 20 123 4567"
   sitrep policy show --json > p.json; $EDITOR p.json; sitrep policy set --file p.json`,
 		Args: args(),
@@ -358,11 +361,34 @@ func (a *app) policyCmd() *cobra.Command {
 					p.FollowUpHours = followUpHours
 					ch = append(ch, fmt.Sprintf("follow-up within %d h", followUpHours))
 				}
+				for _, d := range []struct {
+					flag, what string
+					v          int
+					dst        *int
+				}{{"postmortem-days", "post-mortem within %d days", postmortemDays, &p.PostmortemDays},
+					{"rto-hours", "restore within %d h (RTO)", rto, &p.RTOHours},
+					{"rpo-hours", "lose at most %d h of data (RPO)", rpo, &p.RPOHours}} {
+					if fl.Changed(d.flag) {
+						if d.v <= 0 {
+							return "", model.Errorf("--%s must be a positive number", d.flag)
+						}
+						*d.dst = d.v
+						ch = append(ch, fmt.Sprintf(d.what, d.v))
+					}
+				}
+				if fl.Changed("status-update-minutes") {
+					m, err := model.ParseCadence(cadence)
+					if err != nil {
+						return "", err
+					}
+					p.StatusUpdateMinutes = m
+					ch = append(ch, "status updates "+cadence)
+				}
 				sets := model.RegulationSets()
 				for _, name := range enable {
 					clocks, ok := sets[name]
 					if !ok {
-						return "", model.Errorf("%q is not a regulation sitrep knows; use nis2, or --file for your own clocks", name)
+						return "", model.Errorf("%q is not a regulation sitrep knows; use nis2 or dora, or --file for your own clocks", name)
 					}
 					for _, c := range clocks {
 						if _, dup := p.Clock(c.Kind); dup {
@@ -405,8 +431,12 @@ func (a *app) policyCmd() *cobra.Command {
 	f.StringVar(&contactName, "contact-name", "", "point of contact named in notices: a person's name")
 	f.StringVar(&contactDetails, "contact-details", "", "how controllers reach the point of contact: address, phone")
 	f.IntVar(&followUpHours, "follow-up-hours", 0, "hours after a notice that left fields unknown that the follow-up is due (default 48)")
-	f.StringArrayVar(&enable, "enable", nil, "enable a regulation's clocks: nis2")
-	f.StringArrayVar(&disable, "disable", nil, "disable a regulation's clocks: nis2")
+	f.IntVar(&postmortemDays, "postmortem-days", 0, "days after resolution an availability incident's post-mortem is due (default 14)")
+	f.IntVar(&rto, "rto-hours", 0, "recovery time objective: hours from detection to restore service (default 4)")
+	f.IntVar(&rpo, "rpo-hours", 0, "recovery point objective: hours of data that may be lost (default 1)")
+	f.StringVar(&cadence, "status-update-minutes", "", "status-update interval per severity of availability incidents, e.g. P0=30,P1=60 (none: no cadence)")
+	f.StringArrayVar(&enable, "enable", nil, "enable a regulation's clocks: nis2, dora")
+	f.StringArrayVar(&disable, "disable", nil, "disable a regulation's clocks: nis2, dora")
 	f.StringVar(&file, "file", "", "replace the whole policy with this JSON file (see policy show --json)")
 	c.AddCommand(show, set)
 	return c
