@@ -186,8 +186,13 @@ type headerKey struct {
 func (m *Model) headerLeftView() string {
 	parts := []string{m.st.Title.Render("SITREP")}
 	counts := map[model.Severity]int{}
+	closed := 0
 	if m.snap != nil && m.snap.Board != nil {
 		for _, inc := range m.snap.Board.Incidents {
+			if !inc.Status.Active() {
+				closed++ // on the board only while a clock runs
+				continue
+			}
 			counts[inc.Severity]++
 		}
 	}
@@ -200,6 +205,9 @@ func (m *Model) headerLeftView() string {
 		sev = append(sev, st.Render(fmt.Sprintf("%s %d", s, counts[s])))
 	}
 	parts = append(parts, strings.Join(sev, " "))
+	if closed > 0 {
+		parts = append(parts, m.st.Error.Render(fmt.Sprintf("%d CLOSED, clock running", closed)))
+	}
 	if m.snap != nil && len(m.snap.Online) > 0 {
 		parts = append(parts, m.st.Dim.Render("online: ")+model.SanitizeLine(strings.Join(m.snap.Online, ", ")))
 	}
@@ -287,9 +295,14 @@ func (c columns) header() string {
 	return c.cells("REF", "SV", "TITLE", "STATUS", ic, "LIST", "NEXT DEADLINE", "BREACH", "SOURCE", "CUSTOMERS")
 }
 
-// statusLabel shortens the longest status on narrow screens.
+// statusLabel shortens the longest status on narrow screens. A closed
+// incident is on the board only while one of its clocks runs: CLOSED, in
+// capitals, so it reads without colour.
 func (c columns) statusLabel(s model.Status) string {
-	if s == model.Acknowledged && c.status < len(s) {
+	switch {
+	case s == model.Closed:
+		return "CLOSED"
+	case s == model.Acknowledged && c.status < len(s):
 		return "ack'd"
 	}
 	return string(s)
@@ -319,6 +332,10 @@ func (m *Model) boardRow(c columns, inc *model.Incident, pol model.Policy, w int
 			string(inc.Breach), string(inc.Source), customers)
 		return m.st.Selected.Render(cell(row, w))
 	}
-	return clip(c.cells(inc.Ref(), m.st.Sev[inc.Severity].Render(string(inc.Severity)), title, c.statusLabel(inc.Status),
+	status := c.statusLabel(inc.Status)
+	if inc.Status == model.Closed {
+		status = m.st.Error.Render(status)
+	}
+	return clip(c.cells(inc.Ref(), m.st.Sev[inc.Severity].Render(string(inc.Severity)), title, status,
 		icStyle.Render(ic), check, due, string(inc.Breach), string(inc.Source), customers), w)
 }
