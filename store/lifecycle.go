@@ -123,12 +123,16 @@ func (w *wtx) pastTime(at time.Time, what string) (time.Time, error) {
 // ActionItems lists review action items across the incidents that are not
 // deleted, by due date; open leaves out the done ones.
 func (s *Store) ActionItems(ctx context.Context, open bool) ([]model.ActionRow, error) {
+	return actionItems(ctx, s.r, open)
+}
+
+func actionItems(ctx context.Context, qr querier, open bool) ([]model.ActionRow, error) {
 	q := `SELECT a.incident_id, a.n, a.title, a.owner, a.due, a.done_at, a.done_by FROM action_items a
 		JOIN incidents i ON i.id = a.incident_id WHERE i.deleted_at IS NULL`
 	if open {
 		q += " AND a.done_at IS NULL"
 	}
-	rows, err := s.r.QueryContext(ctx, q+" ORDER BY a.due, a.incident_id, a.n")
+	rows, err := qr.QueryContext(ctx, q+" ORDER BY a.due, a.incident_id, a.n")
 	if err != nil {
 		return nil, fmt.Errorf("list action items: %w", err)
 	}

@@ -428,6 +428,9 @@ type Board struct {
 	Mode      string // live or exercise
 	Seq       int64  // the last event included
 	LoadedAt  time.Time
+	// OpenActions are the review action items not done, across incidents
+	// (admins see the overdue ones flagged).
+	OpenActions []model.ActionRow
 }
 
 // LoadBoard loads the board snapshot.
@@ -441,8 +444,11 @@ func (s *Store) LoadBoard(ctx context.Context) (*Board, error) {
 		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM events").Scan(&b.Seq); err != nil {
 			return fmt.Errorf("read last event: %w", err)
 		}
-		b.Incidents, err = loadIncidents(ctx, tx, loadBoard, boardWhere)
+		if b.Incidents, err = loadIncidents(ctx, tx, loadBoard, boardWhere); err != nil {
+			return err
+		}
 		b.Incidents = dropSettled(b.Incidents, b.Policy, b.LoadedAt)
+		b.OpenActions, err = actionItems(ctx, tx, true)
 		return err
 	})
 	if err != nil {

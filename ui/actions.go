@@ -541,3 +541,78 @@ func orDash(s string) string {
 	}
 	return model.SanitizeLine(s)
 }
+
+// editForm corrects an incident's facts from the Details tab: title,
+// summary, source, detection time, availability and data loss. The
+// confirmation says each change, before and after, and the deadlines the
+// correction moves.
+func (m *Model) editForm(inc *model.Incident) *form {
+	id, ref := inc.ID, inc.Ref()
+	pol := m.policy()
+	loc := pol.Location()
+	var sources []choice
+	for _, s := range model.Sources {
+		sources = append(sources, choice{string(s), string(s), ""})
+	}
+	yesNo := func(v bool) string {
+		if v {
+			return "yes"
+		}
+		return "no"
+	}
+	var planned model.Edit
+	plan := func(v values) (model.Edit, error) {
+		title, summary, src := v["title"], v["summary"], model.Source(v["source"])
+		avail, loss := v["availability"] == "yes", v["data_loss"] == "yes"
+		e := model.Edit{Title: &title, Summary: &summary, Source: &src, Availability: &avail, DataLoss: &loss}
+		at, err := m.parseTime(v["detected"])
+		if err != nil {
+			return model.Edit{}, err
+		}
+		// A time unchanged to the second is no correction.
+		if !at.Truncate(time.Second).Equal(inc.DetectedAt) {
+			e.DetectedAt = &at
+		}
+		return e, nil
+	}
+	return &form{title: "Correct " + ref, fields: []*field{
+		textField("title", "Title", inc.Title, checkText("title", model.SingleLine, 1, model.MaxTitle)),
+		areaField("summary", "Summary", inc.Summary, checkText("summary", model.MultiLine, 0, model.MaxSummary)),
+		choiceField("source", "Detected by", sources, string(inc.Source)),
+		textField("detected", "Detected at", inc.DetectedAt.In(loc).Format(time.RFC3339), func(v string) error {
+			_, err := m.parseTime(v)
+			return err
+		}).withHint("when the alert or report really arrived; moves the acknowledgement target"),
+		choiceField("availability", "Availability affected", []choice{{"no", "no", ""},
+			{"yes", "yes", "Status updates while unresolved, a post-mortem after, and a restore deadline."}}, yesNo(inc.Availability)),
+		choiceField("data_loss", "Data lost", []choice{{"no", "no", ""},
+			{"yes", "yes", "A restore deadline, and the loss window against the recovery point objective."}}, yesNo(inc.DataLoss)),
+	}, confirm: func(v values) (string, error) {
+		e, err := plan(v)
+		if err != nil {
+			return "", err
+		}
+		after := *inc
+		data, err := model.ApplyEdit(&after, e, m.o.Clock.Now())
+		if err != nil {
+			return "", err
+		}
+		planned = e
+		text := "Correct " + ref + "? " + (model.Event{Action: model.ActEdit, Target: ref, Data: data}).Text(loc) + "."
+		now := m.o.Clock.Now()
+		old := pol.Deadlines(inc, now)
+		for _, d := range pol.Deadlines(&after, now) {
+			if o, ok := model.Find(old, d.Kind); ok && !o.DueAt.Equal(d.DueAt) && d.State != model.NA {
+				text += fmt.Sprintf(" The %s deadline moves to %s.", d.Label, d.DueAt.In(loc).Format(model.TimeFormat))
+			} else if !ok && d.State != model.NA {
+				text += fmt.Sprintf(" The %s deadline starts, due %s.", d.Label, d.DueAt.In(loc).Format(model.TimeFormat))
+			}
+		}
+		return model.SanitizeLine(text), nil
+	}, submit: func(values) tea.Cmd {
+		e := planned
+		return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+			return st.Edit(c, a, id, e)
+		})
+	}}
+}

@@ -164,7 +164,7 @@ func (m *Model) boardView() string {
 // header is the top line: counts by severity, who is online, the time,
 // and EXERCISE on an exercise database.
 func (m *Model) header(w int) string {
-	left := m.headerLeft.get(headerKey{snap: m.snap, styles: m.stylesGen}, m.headerLeftView)
+	left := m.headerLeft.get(headerKey{snap: m.snap, styles: m.stylesGen, day: m.now.In(m.policy().Location()).YearDay()}, m.headerLeftView)
 	right := m.now.In(m.policy().Location()).Format("Mon 2 Jan 15:04:05 MST")
 	if m.snap != nil && m.snap.Board != nil && m.snap.Board.Mode == "exercise" {
 		right = m.st.Banner.Render("EXERCISE") + " " + right
@@ -179,6 +179,7 @@ func (m *Model) header(w int) string {
 type headerKey struct {
 	snap   *Snapshot
 	styles int
+	day    int // action items fall overdue as a day begins
 }
 
 // headerLeftView is the header's left part, which changes only with the
@@ -207,6 +208,22 @@ func (m *Model) headerLeftView() string {
 	parts = append(parts, strings.Join(sev, " "))
 	if closed > 0 {
 		parts = append(parts, m.st.Error.Render(fmt.Sprintf("%d CLOSED, clock running", closed)))
+	}
+	// Admins follow the review action items up: the overdue ones show.
+	if m.o.Actor.Role.AtLeast(model.Admin) && m.snap != nil && m.snap.Board != nil {
+		overdue := 0
+		for _, a := range m.snap.Board.OpenActions {
+			if a.Overdue(m.now, m.policy().Location()) {
+				overdue++
+			}
+		}
+		if overdue > 0 {
+			noun := "action items"
+			if overdue == 1 {
+				noun = "action item"
+			}
+			parts = append(parts, m.st.Error.Render(fmt.Sprintf("%d %s overdue (sitrep actions --open)", overdue, noun)))
+		}
 	}
 	if m.snap != nil && len(m.snap.Online) > 0 {
 		parts = append(parts, m.st.Dim.Render("online: ")+model.SanitizeLine(strings.Join(m.snap.Online, ", ")))

@@ -740,3 +740,63 @@ func TestConsoleAwareStoresTheConfirmedTime(t *testing.T) {
 		})
 	}
 }
+
+// The Details tab corrects the facts: the confirmation says each change,
+// before and after, and the event holds them.
+func TestConsoleEdit(t *testing.T) {
+	e := newConEnv(t)
+	h := newConsole(t, e, conOwner, 120, 40)
+	h.open(incWebhooks, tabDetails)
+	h.press("E")
+	if h.m.form == nil || h.m.form.title != "Correct INC-6" {
+		t.Fatalf("E on the Details tab opened %+v", h.m.form)
+	}
+	h.typeText(" (EU)")
+	for range 5 {
+		h.press("tab")
+	}
+	h.press("down") // data lost: yes
+	before := e.seq(t)
+	h.press("enter")
+	s := strings.Join(strings.Fields(h.screen()), " ")
+	assertContains(t, "confirmation", s, `Correct INC-6? corrected INC-6: title "Payment webhooks delayed for EU`,
+		`customers (EU)"; data loss`, `"false" → "true".`)
+	if e.seq(t) != before {
+		t.Fatal("wrote before the confirmation")
+	}
+	h.press("enter")
+	h.wrote()
+	inc := e.incident(t, incWebhooks)
+	if inc.Title != "Payment webhooks delayed for EU customers (EU)" || !inc.DataLoss {
+		t.Errorf("after the correction: %q data loss %v", inc.Title, inc.DataLoss)
+	}
+	tl := e.timeline(t, incWebhooks)
+	if ev := tl[len(tl)-1]; ev.Action != model.ActEdit || ev.Data["data_loss_to"] != "true" || ev.Data["title_from"] != "Payment webhooks delayed for EU customers" {
+		t.Errorf("edit event %+v", ev)
+	}
+	// A member may not correct: the key is refused with the reason.
+	m := newConsole(t, e, conMember, 120, 40)
+	m.open(incWebhooks, tabDetails)
+	m.press("E")
+	if m.m.form != nil {
+		t.Error("a member opened the correction form")
+	}
+}
+
+// Overdue review action items show in an admin's header, not a member's.
+func TestConsoleOverdueActions(t *testing.T) {
+	e := newConEnv(t)
+	admin := newConsole(t, e, conOwner, 160, 50)
+	member := newConsole(t, e, conMember, 160, 50)
+	for _, h := range []*conHarness{admin, member} {
+		assertNotContains(t, "header before the due date", h.screen(), "overdue")
+	}
+	// The export's action item is due 2026-12-08; a day later it is overdue.
+	e.clk.Set(time.Date(2026, 12, 9, 9, 0, 0, 0, time.UTC))
+	for _, h := range []*conHarness{admin, member} {
+		h.refresh()
+		h.update(tickMsg(e.clk.Now()))
+	}
+	assertContains(t, "admin header", admin.screen(), "1 action item overdue (sitrep actions --open)")
+	assertNotContains(t, "member header", member.screen(), "overdue")
+}

@@ -154,6 +154,11 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 			return m.openForm(m.awareForm(inc))
 		}
 		return nil
+	case s.tab == tabDetails && key.Matches(msg, k.Edit.Binding):
+		if m.allowed(k.Edit) {
+			return m.openForm(m.editForm(inc))
+		}
+		return nil
 	case key.Matches(msg, k.Export.Binding):
 		m.pager = pagerState{title: "Export of " + inc.Ref() + " — sitrep export " + inc.Ref() + " > " + inc.Ref() + ".md writes it to a file",
 			lines: strings.Split(model.ExportMarkdown(inc, m.policy(), m.inc.events, m.now), "\n")}
