@@ -41,11 +41,11 @@ func TestBackupRestorePurgeEventText(t *testing.T) {
 		{Event{Action: EvRestore, Data: map[string]string{"from": "/b/x.db.age"}}, "restored this database from the backup /b/x.db.age"},
 		{Event{Action: EvRestore, Data: map[string]string{"replica": "s3://b/p"}}, "restored this database from the replica s3://b/p"},
 		{Event{Action: EvRestore, Data: map[string]string{"replica": "s3://b/p", "at": "2026-12-05T11:59:00Z"}},
-			"restored this database from the replica s3://b/p as of 2026-12-05T11:59:00Z"},
+			"restored this database from the replica s3://b/p as of 2026-12-05 11:59:00 UTC"},
 		{Event{Action: EvPurge, Data: map[string]string{"incidents": "2", "events": "40", "refs": "INC-1, INC-2", "retention_days": "30", "held": "0"}},
 			"purged 2 incident(s) closed over 30 days ago and their 40 event(s): INC-1, INC-2"},
 	} {
-		if got := tt.ev.Text(); got != tt.want {
+		if got := tt.ev.Text(nil); got != tt.want {
 			t.Errorf("%s %v: %q, want %q", tt.ev.Action, tt.ev.Data, got, tt.want)
 		}
 	}

@@ -84,20 +84,7 @@ func (p Policy) Deadlines(i *Incident, now time.Time) []Deadline {
 	out = append(out, settle(ack, now))
 
 	for _, c := range p.Clocks {
-		var anchor time.Time
-		switch {
-		case c.From == FromAware:
-			anchor = i.AwareAt
-		case c.From == FromDetected:
-			anchor = i.DetectedAt
-		case strings.HasPrefix(c.From, FromMetPrefix):
-			kind := strings.TrimPrefix(c.From, FromMetPrefix)
-			for _, d := range out {
-				if d.Kind == kind && d.State != NA {
-					anchor = d.MetAt
-				}
-			}
-		}
+		anchor := i.anchor(c.From, out)
 		if anchor.IsZero() {
 			continue // its anchor has not happened yet
 		}
@@ -106,6 +93,11 @@ func (p Policy) Deadlines(i *Incident, now time.Time) []Deadline {
 			d.DueAt = addMonths(anchor, c.Months, p.Location()).Add(time.Duration(c.Hours) * time.Hour)
 		} else {
 			d.DueAt = anchor.Add(time.Duration(c.Hours) * time.Hour)
+		}
+		if also := i.anchor(c.AlsoFrom, out); c.AlsoHours > 0 && !also.IsZero() {
+			if due := also.Add(time.Duration(c.AlsoHours) * time.Hour); due.Before(d.DueAt) {
+				d.DueAt = due
+			}
 		}
 		switch c.Applies {
 		case AppliesAlways:
@@ -135,10 +127,11 @@ func (p Policy) Deadlines(i *Incident, now time.Time) []Deadline {
 	}
 
 	out = append(out, p.followUps(i, now)...)
+	out = append(out, p.dutyDeadlines(i, now)...)
 
-	if !i.ResolvedAt.IsZero() {
+	if end := i.endedAt(); !end.IsZero() {
 		d := Deadline{Kind: KindReview, Label: "Post-incident review",
-			DueAt: i.ResolvedAt.Add(time.Duration(p.ReviewDays) * 24 * time.Hour),
+			DueAt: end.Add(time.Duration(p.ReviewDays) * 24 * time.Hour),
 			MetAt: i.Review.CompletedAt}
 		if !i.Severity.NeedsCommander() {
 			d.State = NA
@@ -146,6 +139,28 @@ func (p Policy) Deadlines(i *Incident, now time.Time) []Deadline {
 		out = append(out, settle(d, now))
 	}
 	return out
+}
+
+// anchor is the time a clock runs from: awareness, detection,
+// classification, or when an earlier clock in out was met; zero while it
+// has not happened.
+func (i *Incident) anchor(from string, out []Deadline) time.Time {
+	switch {
+	case from == FromAware:
+		return i.AwareAt
+	case from == FromDetected:
+		return i.DetectedAt
+	case from == FromClassified:
+		return i.MajorAt
+	case strings.HasPrefix(from, FromMetPrefix):
+		kind := strings.TrimPrefix(from, FromMetPrefix)
+		for _, d := range out {
+			if d.Kind == kind && d.State != NA {
+				return d.MetAt
+			}
+		}
+	}
+	return time.Time{}
 }
 
 // followUps are the per-customer follow-up deadlines: due FollowUpHours

@@ -2,18 +2,20 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
 
 // Event is one append-only record of a write: the timeline, the audit log
-// and the change feed at once. Data holds the facts; Text renders them.
+// and the change feed at once. Data holds the facts; Text renders them
+// when the event is shown.
 type Event struct {
 	Seq        int64
 	Time       time.Time
 	Actor      string
 	Source     string
-	Action     string
+	Action     Action
 	Target     string // INC-7, user:alice, policy, ...
 	IncidentID int64  // 0 when the event is not about an incident
 	Data       map[string]string
@@ -30,55 +32,106 @@ const (
 // on a live database).
 func (e Event) GameTime() bool { return e.Data[DataClock] != ClockReal }
 
-// Event actions that are not incident actions.
+// Event actions that are not themselves authorised actions: the server's
+// own (logins), or one of several events an authorised action writes.
 const (
-	EvLogin        = "login"
-	EvLoginRefused = "login_refused"
-	EvUserAdd      = "user_add"
-	EvUserRemove   = "user_remove"
-	EvUserKeyAdd   = "user_key_add"
-	EvUserRole     = "user_role"
-	EvAccessReview = "access_review"
-	EvPolicy       = "policy"
-	EvBackup       = "backup"
-	EvTokenAdd     = "token_add"
-	EvTokenRemove  = "token_remove"
+	EvLogin          Action = "login"
+	EvLoginRefused   Action = "login_refused"
+	EvUserAdd        Action = "user_add"
+	EvUserRemove     Action = "user_remove"
+	EvUserKeyAdd     Action = "user_key_add"
+	EvPolicy                = ActPolicy
+	EvBackup                = ActBackup
+	EvActionAdd      Action = "action_add"
+	EvActionDone     Action = "action_done"
+	EvOverride       Action = "override"
+	EvExerciseNew    Action = "exercise_new"
+	EvExerciseStart  Action = "exercise_start"
+	EvExercisePause  Action = "exercise_pause"
+	EvExerciseResume Action = "exercise_resume"
+	EvExerciseSpeed  Action = "exercise_speed"
+	EvExerciseNext   Action = "exercise_next"
+	EvMessage        Action = "message"
+	EvUserRole       Action = "user_role"
+	EvAccessReview          = ActAccessReview
+	EvTokenAdd       Action = "token_add"
+	EvTokenRemove    Action = "token_remove"
 	// EvIntakeRefused is an HTTP intake request refused for a missing or
 	// wrong token (rate-limited, as refused keys are).
-	EvIntakeRefused = "intake_refused"
-	EvRestore       = "restore"
-	EvPurge         = "purge" // refs and counts, never content
+	EvIntakeRefused Action = "intake_refused"
+	EvRestore       Action = "restore"
+	EvPurge                = ActPurge // refs and counts, never content
 )
 
-// Text is the event as a sentence for people.
-func (e Event) Text() string {
-	d := e.Data
-	g := func(k string) string { return d[k] }
-	switch e.Action {
-	case string(ActDeclare):
+// sentence renders one kind of event from its facts; times are shown in loc.
+type sentence func(e Event, g func(string) string, at func(string) string) string
+
+// sentences is every event action with its sentence. An action missing
+// here is a bug (TestEveryEventActionRenders).
+var sentences = map[Action]sentence{
+	ActDeclare: func(e Event, g, _ func(string) string) string {
 		return fmt.Sprintf("declared %s %s %q", e.Target, g("severity"), g("title"))
-	case string(ActAck):
-		return "acknowledged " + e.Target
-	case string(ActContain), string(ActResolve), string(ActClose):
-		return fmt.Sprintf("marked %s %s (was %s)", e.Target, g("to"), g("from"))
-	case string(ActReopen):
+	},
+	ActAck: func(e Event, g, _ func(string) string) string { return "acknowledged " + e.Target + overridden(g) },
+	ActContain: func(e Event, g, _ func(string) string) string {
+		return fmt.Sprintf("marked %s %s (was %s)", e.Target, g("to"), g("from")) + overridden(g)
+	},
+	ActResolve: func(e Event, g, _ func(string) string) string {
+		return fmt.Sprintf("marked %s %s (was %s)", e.Target, g("to"), g("from")) + overridden(g)
+	},
+	ActClose: func(e Event, g, _ func(string) string) string {
+		return fmt.Sprintf("marked %s %s (was %s)", e.Target, g("to"), g("from")) + overridden(g)
+	},
+	ActReopen: func(e Event, _, _ func(string) string) string {
 		return fmt.Sprintf("re-opened %s (resolved → acknowledged)", e.Target)
-	case string(ActAssign):
-		if g("from") == "" {
-			return fmt.Sprintf("assigned %s as incident commander of %s", g("to"), e.Target)
+	},
+	EvOverride: func(e Event, g, _ func(string) string) string {
+		return fmt.Sprintf("overrode the %s gate of %s (%s): %s", g("action"), e.Target, g("gates"), g("reason"))
+	},
+	ActAssign: func(e Event, g, _ func(string) string) string {
+		why := ""
+		if g("reason") != "" {
+			why = " (" + g("reason") + ")"
 		}
-		return fmt.Sprintf("handed %s over from commander %s to %s", e.Target, g("from"), g("to"))
-	case string(ActSeverity):
-		return fmt.Sprintf("changed severity of %s from %s to %s", e.Target, g("from"), g("to"))
-	case string(ActBreach):
+		if g("from") == "" {
+			return fmt.Sprintf("assigned %s as incident commander of %s%s", g("to"), e.Target, why)
+		}
+		return fmt.Sprintf("handed %s over from commander %s to %s%s", e.Target, g("from"), g("to"), why)
+	},
+	ActSeverity: func(e Event, g, _ func(string) string) string {
+		s := fmt.Sprintf("changed severity of %s from %s to %s", e.Target, g("from"), g("to"))
+		if g("reason") != "" {
+			s += ": " + g("reason")
+		}
+		return s
+	},
+	ActEdit: func(e Event, g, at func(string) string) string {
+		var parts []string
+		for _, f := range EditFields {
+			if _, ok := e.Data[f.Key+"_to"]; !ok {
+				continue
+			}
+			from, to := g(f.Key+"_from"), g(f.Key+"_to")
+			if f.Time {
+				from, to = at(from), at(to)
+			}
+			parts = append(parts, fmt.Sprintf("%s %q → %q", f.Label, from, to))
+		}
+		return fmt.Sprintf("corrected %s: %s", e.Target, strings.Join(parts, "; "))
+	},
+	ActBreach: func(e Event, g, _ func(string) string) string {
 		return "updated breach facts of " + e.Target + ": " + g("changes")
-	case string(ActContact):
+	},
+	ActContact: func(e Event, g, _ func(string) string) string {
 		return fmt.Sprintf("set the point of contact of %s to %s", e.Target, g("name"))
-	case string(ActSharePIR):
+	},
+	ActSharePIR: func(e Event, g, _ func(string) string) string {
 		return fmt.Sprintf("shared the post-incident review of %s with %s", e.Target, g("customer"))
-	case string(ActAware):
-		return fmt.Sprintf("moved awareness of %s from %s to %s", e.Target, g("from"), g("to"))
-	case string(ActCheck):
+	},
+	ActAware: func(e Event, g, at func(string) string) string {
+		return fmt.Sprintf("moved awareness of %s from %s to %s", e.Target, at(g("from")), at(g("to")))
+	},
+	ActCheck: func(e Event, g, _ func(string) string) string {
 		switch g("state") {
 		case string(ItemNA):
 			return fmt.Sprintf("marked %s n/a on %s: %s", g("key"), e.Target, g("reason"))
@@ -86,17 +139,21 @@ func (e Event) Text() string {
 			return fmt.Sprintf("reset %s to do on %s", g("key"), e.Target)
 		}
 		return fmt.Sprintf("marked %s done on %s", g("key"), e.Target)
-	case string(ActChecklistAdd):
+	},
+	ActChecklistAdd: func(e Event, g, _ func(string) string) string {
 		return fmt.Sprintf("added checklist item %s to %s: %s", g("key"), e.Target, g("item"))
-	case string(ActNote):
+	},
+	ActNote: func(e Event, g, _ func(string) string) string {
 		return fmt.Sprintf("noted on %s: %s", e.Target, g("text"))
-	case string(ActNotify):
+	},
+	ActNotify: func(e Event, g, at func(string) string) string {
 		kind := "initial notification"
 		if g("follow_up") == "true" {
 			kind = "follow-up notification"
 		}
-		return fmt.Sprintf("recorded %s of %s by %s on %s, sent %s", kind, g("customer"), g("channel"), e.Target, g("sent_at"))
-	case string(ActStatusUpdate):
+		return fmt.Sprintf("recorded %s of %s by %s on %s, sent %s", kind, g("customer"), g("channel"), e.Target, at(g("sent_at")))
+	},
+	ActStatusUpdate: func(e Event, g, _ func(string) string) string {
 		switch {
 		case g("public") != "true":
 			return fmt.Sprintf("recorded a status update on %s: %s", e.Target, g("text"))
@@ -106,9 +163,27 @@ func (e Event) Text() string {
 			return fmt.Sprintf("posted a public status update on %s as %q: %s", e.Target, g("public_title"), g("text"))
 		}
 		return fmt.Sprintf("posted a public status update on %s: %s", e.Target, g("text"))
-	case string(ActReport):
-		return fmt.Sprintf("recorded the %s report on %s, submitted %s", g("kind"), e.Target, g("at"))
-	case string(ActReviewWrite):
+	},
+	ActReport: func(e Event, g, at func(string) string) string {
+		return fmt.Sprintf("recorded the %s report on %s, submitted %s", g("kind"), e.Target, at(g("at")))
+	},
+	ActPostmortem: func(e Event, g, at func(string) string) string {
+		if g("published") == "true" {
+			return fmt.Sprintf("recorded the post-mortem of %s as published, %s", e.Target, at(g("at")))
+		}
+		return fmt.Sprintf("recorded the post-mortem of %s as sent to %s, %s", e.Target, g("customer"), at(g("at")))
+	},
+	ActRestored: func(e Event, g, at func(string) string) string {
+		s := fmt.Sprintf("recorded service of %s restored at %s", e.Target, at(g("at")))
+		if g("recovery_point") != "" {
+			s += ", data recovered to " + at(g("recovery_point"))
+		}
+		return s
+	},
+	ActClassify: func(e Event, g, at func(string) string) string {
+		return fmt.Sprintf("classified %s as a major ICT-related incident (DORA) at %s", e.Target, at(g("at")))
+	},
+	ActReviewWrite: func(e Event, g, _ func(string) string) string {
 		if g("complete") == "true" {
 			return fmt.Sprintf("wrote the review of %s: %s; marked it complete", e.Target, g("sections"))
 		}
@@ -116,50 +191,62 @@ func (e Event) Text() string {
 			return fmt.Sprintf("wrote the review of %s: %s; it is no longer complete", e.Target, g("sections"))
 		}
 		return fmt.Sprintf("wrote the review of %s: %s", e.Target, g("sections"))
-	case string(ActReviewDone):
+	},
+	ActReviewDone: func(e Event, _, _ func(string) string) string {
 		return fmt.Sprintf("marked the review of %s complete", e.Target)
-	case "action_add":
+	},
+	EvActionAdd: func(e Event, g, _ func(string) string) string {
+		s := fmt.Sprintf("added action item %s to %s: %s (owner %s, due %s)", g("n"), e.Target, g("title"), g("owner"), g("due"))
 		if g("completion_cleared") == "true" {
-			return fmt.Sprintf("added action item %s to %s: %s (owner %s, due %s); the review is no longer complete", g("n"), e.Target, g("title"), g("owner"), g("due"))
+			s += "; the review is no longer complete"
 		}
-		return fmt.Sprintf("added action item %s to %s: %s (owner %s, due %s)", g("n"), e.Target, g("title"), g("owner"), g("due"))
-	case "action_done":
+		return s
+	},
+	EvActionDone: func(e Event, g, _ func(string) string) string {
 		return fmt.Sprintf("marked action item %s of %s done: %s", g("n"), e.Target, g("title"))
-	case string(ActDelete):
-		return "deleted " + e.Target
-	case EvLogin:
+	},
+	ActDelete: func(e Event, _, _ func(string) string) string { return "deleted " + e.Target },
+	EvLogin: func(_ Event, g, _ func(string) string) string {
 		if g("ca") != "" {
 			return fmt.Sprintf("logged in with certificate %q (serial %s) of key %s, signed by CA %s", g("cert_key_id"), g("cert_serial"), g("fingerprint"), g("ca"))
 		}
 		return fmt.Sprintf("logged in with key %s", g("fingerprint"))
-	case EvLoginRefused:
+	},
+	EvLoginRefused: func(_ Event, g, _ func(string) string) string {
 		if g("user") == "" { // written before the name was kept
 			return fmt.Sprintf("refused key %s", g("fingerprint"))
 		}
 		return fmt.Sprintf("refused key %s for user %q", g("fingerprint"), g("user"))
-	case EvUserAdd:
+	},
+	EvUserAdd: func(_ Event, g, _ func(string) string) string {
 		return fmt.Sprintf("added user %s as %s", g("name"), g("role"))
-	case EvUserRemove:
+	},
+	EvUserRemove: func(_ Event, g, _ func(string) string) string {
+		if g("handover_to") != "" {
+			return fmt.Sprintf("removed user %s, handing %s over to %s", g("name"), g("incidents"), g("handover_to"))
+		}
 		return fmt.Sprintf("removed user %s", g("name"))
-	case EvUserRole:
+	},
+	EvUserKeyAdd: func(_ Event, g, _ func(string) string) string {
+		return fmt.Sprintf("added key %s to user %s", g("fingerprint"), g("name"))
+	},
+	EvPolicy: func(_ Event, g, _ func(string) string) string { return "changed the policy: " + g("changes") },
+	EvUserRole: func(_ Event, g, _ func(string) string) string {
 		return fmt.Sprintf("changed the role of user %s from %s to %s", g("name"), g("from"), g("to"))
-	case EvAccessReview:
+	},
+	EvAccessReview: func(_ Event, g, _ func(string) string) string {
 		txt := fmt.Sprintf("recorded an access review of %s users (%s flagged)", g("users"), g("flagged"))
 		if g("note") != "" {
 			txt += ": " + g("note")
 		}
 		return txt
-	case EvUserKeyAdd:
-		return fmt.Sprintf("added key %s to user %s", g("fingerprint"), g("name"))
-	case EvPolicy:
-		return "changed the policy: " + g("changes")
-	case EvTokenAdd:
-		return fmt.Sprintf("added intake token %s", g("name"))
-	case EvTokenRemove:
-		return fmt.Sprintf("removed intake token %s", g("name"))
-	case EvIntakeRefused:
+	},
+	EvTokenAdd:    func(_ Event, g, _ func(string) string) string { return "added intake token " + g("name") },
+	EvTokenRemove: func(_ Event, g, _ func(string) string) string { return "removed intake token " + g("name") },
+	EvIntakeRefused: func(_ Event, g, _ func(string) string) string {
 		return fmt.Sprintf("refused HTTP intake at %s: %s", g("path"), g("reason"))
-	case EvBackup:
+	},
+	EvBackup: func(_ Event, g, _ func(string) string) string {
 		s := "took a backup to " + g("path")
 		if g("scheduled") == "true" {
 			s = "took a scheduled backup to " + g("path")
@@ -171,38 +258,79 @@ func (e Event) Text() string {
 			s += fmt.Sprintf("; removed the %s oldest", n)
 		}
 		return s
-	case EvPurge:
+	},
+	EvPurge: func(_ Event, g, _ func(string) string) string {
 		s := fmt.Sprintf("purged %s incident(s) closed over %s days ago and their %s event(s): %s", g("incidents"), g("retention_days"), g("events"), g("refs"))
 		if n := g("held"); n != "" && n != "0" {
 			s += fmt.Sprintf("; kept %s with an open deadline", n)
 		}
 		return s
-	case EvRestore:
+	},
+	EvRestore: func(_ Event, g, at func(string) string) string {
 		if g("replica") != "" {
 			if g("at") != "" {
-				return fmt.Sprintf("restored this database from the replica %s as of %s", g("replica"), g("at"))
+				return fmt.Sprintf("restored this database from the replica %s as of %s", g("replica"), at(g("at")))
 			}
 			return "restored this database from the replica " + g("replica")
 		}
 		return "restored this database from the backup " + g("from")
-	case "exercise_new":
-		return fmt.Sprintf("created the exercise %q: %s injects from %s", g("title"), g("injects"), g("start"))
-	case "exercise_start":
+	},
+	EvExerciseNew: func(_ Event, g, at func(string) string) string {
+		return fmt.Sprintf("created the exercise %q: %s injects from %s", g("title"), g("injects"), at(g("start")))
+	},
+	EvExerciseStart: func(_ Event, g, _ func(string) string) string {
 		return fmt.Sprintf("started the exercise clock at %s×", g("speed"))
-	case "exercise_pause":
-		return "paused the exercise clock"
-	case "exercise_resume":
-		return "resumed the exercise clock"
-	case "exercise_speed":
+	},
+	EvExercisePause:  func(Event, func(string) string, func(string) string) string { return "paused the exercise clock" },
+	EvExerciseResume: func(Event, func(string) string, func(string) string) string { return "resumed the exercise clock" },
+	EvExerciseSpeed: func(_ Event, g, _ func(string) string) string {
 		return fmt.Sprintf("set the exercise clock to %s×", g("speed"))
-	case "exercise_next":
+	},
+	EvExerciseNext: func(Event, func(string) string, func(string) string) string {
 		return "jumped the exercise clock to the next inject"
-	case "message":
-		return "message: " + g("text")
+	},
+	EvMessage: func(_ Event, g, _ func(string) string) string { return "message: " + g("text") },
+}
+
+// overridden is the note a transition's sentence carries when it passed a
+// gate by override (the override event beside it says which and why).
+func overridden(g func(string) string) string {
+	if g("override") == "" {
+		return ""
 	}
-	keys := make([]string, 0, len(d))
-	for k, v := range d {
-		keys = append(keys, k+"="+v)
+	return " by override: " + g("override")
+}
+
+// EventActions lists every action an event can have, sorted.
+func EventActions() []Action {
+	out := make([]Action, 0, len(sentences))
+	for a := range sentences {
+		out = append(out, a)
 	}
-	return strings.TrimSpace(e.Action + " " + e.Target + " " + strings.Join(keys, " "))
+	slices.Sort(out)
+	return out
+}
+
+// Text is the event as a sentence for people, with the times it holds
+// shown in loc (the policy's zone; nil means UTC).
+func (e Event) Text(loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	g := func(k string) string { return e.Data[k] }
+	at := func(v string) string { return ShowTime(v, loc) }
+	if s, ok := sentences[e.Action]; ok {
+		return s(e, g, at)
+	}
+	// An action this build does not know (written by a newer one).
+	return strings.TrimSpace(string(e.Action) + " " + e.Target)
+}
+
+// ShowTime shows a time stored as RFC 3339 in loc; anything else as it is.
+func ShowTime(v string, loc *time.Location) string {
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return v
+	}
+	return t.In(loc).Format(TimeFormat)
 }

@@ -142,7 +142,7 @@ func ExportMarkdown(i *Incident, p Policy, events []Event, now time.Time) string
 	line("## Timeline")
 	line("")
 	for _, e := range events {
-		text := SanitizeLines(e.Text())
+		text := SanitizeLines(e.Text(loc))
 		line("- %s · %s (%s): %s", ts(e.Time), SanitizeLine(e.Actor), SanitizeLine(e.Source), text[0])
 		for _, l := range text[1:] {
 			line("  %s", l) // the same list item, in Markdown
@@ -170,7 +170,7 @@ func Facts(i *Incident, loc *time.Location) []Fact {
 	facts := []Fact{
 		{"Severity", fmt.Sprintf("%s (%s)", i.Severity, i.Severity.Info().Name)},
 		{"Status", string(i.Status)},
-		{"Commander", orNone(i.Commander)},
+		{"Commander", commanderFact(i)},
 		{"Source", string(i.Source)},
 		{"Personal-data breach", string(i.Breach)},
 		{"Availability", availability},
@@ -205,10 +205,29 @@ func Facts(i *Incident, loc *time.Location) []Fact {
 		{"Closed", ts(i.ClosedAt)},
 		{"Declared", ts(i.CreatedAt)},
 	}...)
+	if i.DataLoss {
+		facts = append(facts, Fact{"Data loss", "flagged"})
+	}
+	if !i.RestoredAt.IsZero() {
+		facts = append(facts, Fact{"Restored", ts(i.RestoredAt)})
+	}
+	if !i.RecoveryPoint.IsZero() {
+		facts = append(facts, Fact{"Recovery point", ts(i.RecoveryPoint)})
+	}
+	if !i.MajorAt.IsZero() {
+		facts = append(facts, Fact{"Classified major (DORA)", ts(i.MajorAt)})
+	}
 	for k := range facts {
 		facts[k].Value = SanitizeLine(facts[k].Value)
 	}
 	return facts
+}
+
+func commanderFact(i *Incident) string {
+	if i.Commander != "" && i.CommanderGone {
+		return i.Commander + " (no longer commands: removed or a viewer)"
+	}
+	return orNone(i.Commander)
 }
 
 func orNone(s string) string {

@@ -62,7 +62,7 @@ func ExerciseReport(ex ExerciseInfo, incs []*Incident, events []Event, p Policy,
 	line("In simulated time: each inject, then what the participants did before the next one.")
 	injects, gap := 0, false
 	for _, e := range events {
-		text := strings.Join(SanitizeLines(e.Text()), " / ")
+		text := strings.Join(SanitizeLines(e.Text(loc)), " / ")
 		switch {
 		case e.Actor == exerciseActor && e.Data["inject"] != "":
 			injects++
@@ -90,7 +90,7 @@ func ExerciseReport(ex ExerciseInfo, incs []*Incident, events []Event, p Policy,
 		line("")
 		var assigned time.Time
 		for _, e := range events {
-			if e.IncidentID == inc.ID && e.Action == string(ActAssign) && assigned.IsZero() {
+			if e.IncidentID == inc.ID && e.Action == ActAssign && assigned.IsZero() {
 				assigned = e.Time
 			}
 		}
@@ -148,7 +148,7 @@ const exerciseActor = "exercise"
 // anything else stamped in real time.
 func response(e Event) bool {
 	return e.Actor != exerciseActor && e.Actor != "-" && e.GameTime() && e.Action != EvLogin && e.Action != EvLoginRefused &&
-		!strings.HasPrefix(e.Action, "exercise_")
+		!strings.HasPrefix(string(e.Action), "exercise_")
 }
 
 // Notice is one recipient's notification state: the first initial

@@ -31,6 +31,12 @@ type Incident struct {
 	// PublicTitle is what the public status page calls the incident; ""
 	// until its first public status update.
 	PublicTitle string
+	// CommanderGone: the commander was removed or made a viewer, and no
+	// longer commands (the board shows NO IC).
+	CommanderGone bool
+	// DataLoss is set when data was lost: the restore deadline applies and
+	// the loss window is measured against the recovery point objective.
+	DataLoss bool
 
 	SubjectCategories []string        // categories of data subjects, Art. 33(3)(a)
 	CustomerFacts     []CustomerFacts // each affected customer's own numbers and impact
@@ -43,13 +49,19 @@ type Incident struct {
 	DetectedAt, AwareAt                               time.Time
 	AcknowledgedAt, ContainedAt, ResolvedAt, ClosedAt time.Time
 	CreatedAt, UpdatedAt, DeletedAt                   time.Time
-	Version                                           int64
+	// MajorAt is when the incident was classified major under DORA.
+	MajorAt time.Time
+	// RestoredAt is when service was restored; RecoveryPoint the point in
+	// time data was recovered to (zero: not given).
+	RestoredAt, RecoveryPoint time.Time
+	Version                   int64
 
 	Checklist     []ChecklistItem // nil when only Progress was loaded
 	Progress      Progress
 	Notifications []Notification
 	Updates       []StatusUpdate
 	Reports       []Report
+	Postmortems   []Postmortem
 	Review        Review
 }
 
@@ -74,7 +86,7 @@ func ParseRef(v string) (int64, error) {
 
 // NoIC reports whether the incident needs a commander and has none.
 func (i *Incident) NoIC() bool {
-	return i.Severity.NeedsCommander() && i.Commander == "" && i.Status.Active()
+	return i.Severity.NeedsCommander() && !i.HasCommander() && i.Status.Active()
 }
 
 // HasCustomer reports whether name is one of the affected customers,
@@ -112,6 +124,15 @@ type StatusUpdate struct {
 	At     time.Time
 	By     string
 	Public bool // shown on the public status page
+}
+
+// Postmortem records a post-mortem sent to one customer, or published
+// for all (Customer empty).
+type Postmortem struct {
+	Customer  string
+	Published bool
+	At        time.Time
+	By        string
 }
 
 // Report records a regulatory report submitted for a clock met by report.

@@ -411,9 +411,9 @@ func TestPlanStatusUpdate(t *testing.T) {
 			if err != nil || title != tt.wantTitle || !reflect.DeepEqual(data, tt.wantData) {
 				t.Errorf("got %q %v %v", title, data, err)
 			}
-			ev := Event{Action: string(ActStatusUpdate), Target: "INC-3", Data: data}
-			if tt.in.Public && !strings.HasPrefix(ev.Text(), "posted a public status update on INC-3") {
-				t.Errorf("event text %q", ev.Text())
+			ev := Event{Action: ActStatusUpdate, Target: "INC-3", Data: data}
+			if tt.in.Public && !strings.HasPrefix(ev.Text(nil), "posted a public status update on INC-3") {
+				t.Errorf("event text %q", ev.Text(nil))
 			}
 		})
 	}
@@ -436,9 +436,10 @@ func TestTokens(t *testing.T) {
 		t.Errorf("actor %+v", a)
 	}
 	for _, tt := range []struct {
-		action, want string
+		action Action
+		want   string
 	}{{EvTokenAdd, "added intake token am"}, {EvTokenRemove, "removed intake token am"}, {EvIntakeRefused, "refused HTTP intake at /p: r"}} {
-		if got := (Event{Action: tt.action, Data: map[string]string{"name": "am", "path": "/p", "reason": "r"}}).Text(); got != tt.want {
+		if got := (Event{Action: tt.action, Data: map[string]string{"name": "am", "path": "/p", "reason": "r"}}).Text(nil); got != tt.want {
 			t.Errorf("%s: %q", tt.action, got)
 		}
 	}

@@ -152,6 +152,23 @@ type IncidentJSON struct {
 	StatusUpdates     []UpdateJSON        `json:"status_updates,omitempty"`
 	Reports           []ReportJSON        `json:"reports,omitempty"`
 	Review            *ReviewJSON         `json:"review,omitempty"`
+	// Availability duties and recovery objectives (SPEC §7).
+	DataLoss      bool             `json:"data_loss"`
+	ClassifiedAt  *string          `json:"classified_at"` // classified major under DORA
+	RestoredAt    *string          `json:"restored_at"`
+	RecoveryPoint *string          `json:"recovery_point"`
+	LossWindowS   *int64           `json:"loss_window_s"` // detection minus recovery point, with data loss
+	RPOMet        *bool            `json:"rpo_met"`
+	Held          bool             `json:"held"` // closed, and kept on the board by an open deadline
+	Postmortems   []PostmortemJSON `json:"postmortems,omitempty"`
+}
+
+// PostmortemJSON is a post-mortem sent to a customer, or published.
+type PostmortemJSON struct {
+	Customer  string  `json:"customer"`
+	Published bool    `json:"published"`
+	At        *string `json:"at"`
+	By        string  `json:"by"`
 }
 
 // ToJSON is the incident as JSON at time now; full includes the checklist,
@@ -172,6 +189,13 @@ func (i *Incident) ToJSON(p Policy, now time.Time, full bool) IncidentJSON {
 		CreatedAt: JSONTime(i.CreatedAt), UpdatedAt: JSONTime(i.UpdatedAt), DeletedAt: JSONTime(i.DeletedAt),
 		ChecklistDone: i.Progress.Done, ChecklistNA: i.Progress.NA, ChecklistTotal: i.Progress.Total,
 		Deadlines: []DeadlineJSON{},
+		DataLoss:  i.DataLoss, ClassifiedAt: JSONTime(i.MajorAt), RestoredAt: JSONTime(i.RestoredAt),
+		RecoveryPoint: JSONTime(i.RecoveryPoint), Held: p.Held(i, now),
+	}
+	if w, ok := i.LossWindow(); ok {
+		secs := int64(w / time.Second)
+		met, _ := p.RPOMet(i)
+		j.LossWindowS, j.RPOMet = &secs, &met
 	}
 	if i.Commander != "" {
 		c := i.Commander
@@ -218,6 +242,10 @@ func (i *Incident) ToJSON(p Policy, now time.Time, full bool) IncidentJSON {
 	for _, r := range i.Reports {
 		j.Reports = append(j.Reports, ReportJSON{Kind: r.Kind, At: JSONTime(r.At), By: r.By})
 	}
+	j.Postmortems = []PostmortemJSON{}
+	for _, pm := range i.Postmortems {
+		j.Postmortems = append(j.Postmortems, PostmortemJSON{Customer: pm.Customer, Published: pm.Published, At: JSONTime(pm.At), By: pm.By})
+	}
 	r := i.Review
 	j.Review = &ReviewJSON{RootCause: r.RootCause, Worked: r.Worked, NotWorked: r.NotWorked, Impact: r.Impact,
 		Complete: r.Complete(), CompletedAt: JSONTime(r.CompletedAt), CompletedBy: r.CompletedBy,
@@ -241,14 +269,14 @@ type EventJSON struct {
 	Data   map[string]string `json:"data"`
 }
 
-// ToJSON is the event as JSON.
-func (e Event) ToJSON() EventJSON {
+// ToJSON is the event as JSON; its sentence shows times in loc.
+func (e Event) ToJSON(loc *time.Location) EventJSON {
 	d := e.Data
 	if d == nil {
 		d = map[string]string{}
 	}
 	return EventJSON{Seq: e.Seq, Time: JSONTime(e.Time), Actor: e.Actor, Source: e.Source,
-		Action: e.Action, Target: e.Target, Text: e.Text(), Data: d}
+		Action: string(e.Action), Target: e.Target, Text: e.Text(loc), Data: d}
 }
 
 func nonNil(s []string) []string {

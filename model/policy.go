@@ -22,8 +22,18 @@ type Policy struct {
 	ContactDetails string        `json:"contact_details"`
 	// FollowUpHours is how long after a notice that listed unknowns the
 	// follow-up to that customer is due (Art. 33(4): without undue delay).
-	FollowUpHours int             `json:"follow_up_hours"`
-	Checklist     []ChecklistTmpl `json:"checklist"`
+	FollowUpHours int `json:"follow_up_hours"`
+	// StatusUpdateMinutes is the status-update cadence of availability
+	// incidents per severity (none for a severity not listed).
+	StatusUpdateMinutes map[Severity]int `json:"status_update_minutes"`
+	// PostmortemDays is how long after resolution an availability
+	// incident's post-mortem is due.
+	PostmortemDays int `json:"postmortem_days"`
+	// RTOHours and RPOHours are the recovery time and recovery point
+	// objectives.
+	RTOHours  int             `json:"rto_hours"`
+	RPOHours  int             `json:"rpo_hours"`
+	Checklist []ChecklistTmpl `json:"checklist"`
 	// RequireSecurityKey lists the roles that may sign in only with a
 	// FIDO2 security key (a second factor for privileged access).
 	RequireSecurityKey []Role `json:"require_security_key"`
@@ -76,6 +86,10 @@ type RegClock struct {
 	Hours   int    `json:"hours,omitempty"`
 	Months  int    `json:"months,omitempty"`
 	MetBy   string `json:"met_by"`
+	// AlsoFrom and AlsoHours give a second limit: the clock is due at the
+	// earlier of the two (DORA's initial notification).
+	AlsoFrom  string `json:"also_from,omitempty"`
+	AlsoHours int    `json:"also_hours,omitempty"`
 }
 
 // What a RegClock's fields may say.
@@ -84,9 +98,11 @@ const (
 	AppliesAlways = "always"
 	FromAware     = "aware"
 	FromDetected  = "detected"
-	FromMetPrefix = "met:" // met:<kind>: when that clock was met
-	MetByNotified = "notified"
-	MetByReport   = "report"
+	// FromClassified is when the incident was classified major (DORA).
+	FromClassified = "classified"
+	FromMetPrefix  = "met:" // met:<kind>: when that clock was met
+	MetByNotified  = "notified"
+	MetByReport    = "report"
 )
 
 // KindNotify is the GDPR Art. 33 controller notification deadline.
@@ -112,6 +128,16 @@ func RegulationSets() map[string][]RegClock {
 			{Kind: "nis2-notify", Label: "NIS2 incident notification", Set: "nis2", Applies: "P1", From: FromAware, Hours: 72, MetBy: MetByReport},
 			{Kind: "nis2-final", Label: "NIS2 final report", Set: "nis2", Applies: "P1", From: FromMetPrefix + "nis2-notify", Months: 1, MetBy: MetByReport},
 		},
+		// DORA (Art. 19, with the RTS on reporting): a major ICT-related
+		// incident's initial notification within 4 hours of classification
+		// and at most 24 hours of awareness, the intermediate report within
+		// 72 hours of the initial one, the final report a month after the
+		// intermediate one. They run once an incident is classified major.
+		"dora": {
+			{Kind: "dora-initial", Label: "DORA initial notification", Set: "dora", Applies: AppliesAlways, From: FromClassified, Hours: 4, AlsoFrom: FromAware, AlsoHours: 24, MetBy: MetByReport},
+			{Kind: "dora-intermediate", Label: "DORA intermediate report", Set: "dora", Applies: AppliesAlways, From: FromMetPrefix + "dora-initial", Hours: 72, MetBy: MetByReport},
+			{Kind: "dora-final", Label: "DORA final report", Set: "dora", Applies: AppliesAlways, From: FromMetPrefix + "dora-intermediate", Months: 1, MetBy: MetByReport},
+		},
 	}
 }
 
@@ -128,6 +154,8 @@ func DefaultPolicy() Policy {
 		},
 		AckInside: 60, AckOutside: 240, ReviewDays: 14, FollowUpHours: DefaultFollowUpHours,
 		AccessReviewDays: DefaultAccessReviewDays, RequireSecurityKey: []Role{},
+		StatusUpdateMinutes: DefaultStatusUpdateMinutes(), PostmortemDays: DefaultPostmortemDays,
+		RTOHours: DefaultRTOHours, RPOHours: DefaultRPOHours,
 		Clocks:    []RegClock{gdprClock},
 		Checklist: DefaultChecklist(),
 	}
@@ -243,6 +271,9 @@ func (p *Policy) Validate() error {
 	if err := p.validateAccess(); err != nil {
 		return err
 	}
+	if err := p.validateDuties(); err != nil {
+		return err
+	}
 	if len(p.Checklist) == 0 {
 		p.Checklist = DefaultChecklist()
 	}
@@ -313,7 +344,7 @@ func (c RegClock) validate(earlier map[string]bool) error {
 		return Errorf("clock %q applies to %q; use breach, always, or a severity such as P1 (that severity and above)", c.Kind, c.Applies)
 	}
 	switch {
-	case c.From == FromAware, c.From == FromDetected:
+	case c.From == FromAware, c.From == FromDetected, c.From == FromClassified:
 	case strings.HasPrefix(c.From, FromMetPrefix) && earlier[strings.TrimPrefix(c.From, FromMetPrefix)]:
 	default:
 		return Errorf("clock %q runs from %q; use aware, detected, or met:<kind> of a clock listed before it", c.Kind, c.From)
@@ -323,6 +354,13 @@ func (c RegClock) validate(earlier map[string]bool) error {
 	}
 	if c.Hours > MaxClockHours || c.Months > MaxClockMonths {
 		return Errorf("clock %q runs %d hours and %d months; the most is %d hours (ten years) or %d months", c.Kind, c.Hours, c.Months, MaxClockHours, MaxClockMonths)
+	}
+	switch {
+	case c.AlsoFrom == "" && c.AlsoHours == 0:
+	case c.AlsoFrom != FromAware && c.AlsoFrom != FromDetected && c.AlsoFrom != FromClassified:
+		return Errorf("clock %q has a second limit from %q; use aware, detected or classified", c.Kind, c.AlsoFrom)
+	case c.AlsoHours <= 0 || c.AlsoHours > MaxClockHours:
+		return Errorf("clock %q needs a second limit of 1 to %d hours (also_hours)", c.Kind, MaxClockHours)
 	}
 	if c.MetBy != MetByNotified && c.MetBy != MetByReport {
 		return Errorf("clock %q is met by %q; use notified or report", c.Kind, c.MetBy)
@@ -394,6 +432,17 @@ func (p Policy) Summary() string {
 	}
 	fmt.Fprintf(&b, "Post-incident review for P0/P1 within %d days of resolution\n", p.ReviewDays)
 	fmt.Fprintf(&b, "Follow-up notices due %d h after a notice that listed unknowns\n", p.FollowUpHours)
+	var cadence []string
+	for _, s := range Severities {
+		if m := p.StatusUpdateMinutes[s]; m > 0 {
+			cadence = append(cadence, fmt.Sprintf("%s every %s", s, fmtMinutes(Minutes(m))))
+		}
+	}
+	if len(cadence) == 0 {
+		cadence = []string{"none"}
+	}
+	fmt.Fprintf(&b, "Status updates of availability incidents: %s; post-mortem within %d days of resolution\n", strings.Join(cadence, ", "), p.PostmortemDays)
+	fmt.Fprintf(&b, "Recovery objectives: restore within %d h of detection (RTO), lose at most %d h of data (RPO)\n", p.RTOHours, p.RPOHours)
 	contact := "not set (policy set --contact-name N --contact-details D)"
 	if p.ContactName != "" || p.ContactDetails != "" {
 		contact = strings.TrimSpace(SanitizeLine(p.ContactName) + ", " + SanitizeLine(p.ContactDetails))
@@ -440,4 +489,36 @@ func addMonths(t time.Time, months int, loc *time.Location) time.Time {
 	first := time.Date(y, m+time.Month(months), 1, lt.Hour(), lt.Minute(), lt.Second(), lt.Nanosecond(), loc)
 	last := first.AddDate(0, 1, -1).Day()
 	return first.AddDate(0, 0, min(d, last)-1)
+}
+
+// validateDuties checks the availability and recovery fields, filling
+// defaults for a policy stored before they existed.
+func (p *Policy) validateDuties() error {
+	if p.StatusUpdateMinutes == nil {
+		p.StatusUpdateMinutes = DefaultStatusUpdateMinutes()
+	}
+	for s, m := range p.StatusUpdateMinutes {
+		if _, err := ParseSeverity(string(s)); err != nil || s != Severity(strings.ToUpper(string(s))) {
+			return Errorf("status_update_minutes names %q; use P0, P1, P2 or P3", s)
+		}
+		if m <= 0 || m > MaxAckMinutes {
+			return Errorf("a status update every %d minutes for %s is out of range; give 1 to %d, or leave %s out for none", m, s, MaxAckMinutes, s)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    *int
+		def  int
+		most int
+	}{{"postmortem_days", &p.PostmortemDays, DefaultPostmortemDays, MaxReviewDays},
+		{"rto_hours", &p.RTOHours, DefaultRTOHours, MaxClockHours},
+		{"rpo_hours", &p.RPOHours, DefaultRPOHours, MaxClockHours}} {
+		if *f.v == 0 {
+			*f.v = f.def
+		}
+		if *f.v < 0 || *f.v > f.most {
+			return Errorf("%s %d is out of range; give 1 to %d", f.name, *f.v, f.most)
+		}
+	}
+	return nil
 }

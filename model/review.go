@@ -111,14 +111,48 @@ func (e *ReviewEdit) Apply(r *Review) {
 	}
 }
 
-// CheckClose is the close gate: a P0 or P1 incident cannot be closed before
-// its post-incident review is complete.
-func CheckClose(i *Incident) error {
-	if err := CheckTransition(i.Ref(), i.Status, Closed); err != nil {
-		return err
+// Overdue reports whether the action item is not done and its due date
+// has passed (in loc, the policy's zone: due on a day means by its end).
+func (a ActionItem) Overdue(now time.Time, loc *time.Location) bool {
+	return a.DoneAt.IsZero() && a.Due != "" && a.Due < now.In(loc).Format(DateLayout)
+}
+
+// CheckActionItem validates a new action item at now: a title, an owner
+// (whom the caller has found among the users), and a due date that has
+// not already passed in loc.
+func CheckActionItem(title, due string, now time.Time, loc *time.Location) (string, string, error) {
+	title, err := CleanText("action item title", title, SingleLine, 1, MaxTitle)
+	if err != nil {
+		return "", "", err
 	}
-	if i.Severity.NeedsCommander() && !i.Review.Complete() {
-		return Errorf("%s is %s and cannot be closed before its post-incident review is complete; see sitrep review", i.Ref(), i.Severity)
+	if due, err = ParseDate(due); err != nil {
+		return "", "", err
 	}
-	return nil
+	if today := now.In(loc).Format(DateLayout); due < today {
+		return "", "", Errorf("the due date %s has already passed (today is %s); give a date from today on", due, today)
+	}
+	return title, due, nil
+}
+
+// ActionRow is an action item with its incident, for lists across
+// incidents.
+type ActionRow struct {
+	Ref string
+	ActionItem
+}
+
+// ActionRowJSON is an action item across incidents in JSON.
+type ActionRowJSON struct {
+	Ref     string `json:"ref"`
+	N       int    `json:"n"`
+	Title   string `json:"title"`
+	Owner   string `json:"owner"`
+	Due     string `json:"due"`
+	Done    bool   `json:"done"`
+	Overdue bool   `json:"overdue"`
+}
+
+// ToJSON is the row as JSON at now.
+func (r ActionRow) ToJSON(now time.Time, loc *time.Location) ActionRowJSON {
+	return ActionRowJSON{Ref: r.Ref, N: r.N, Title: r.Title, Owner: r.Owner, Due: r.Due, Done: !r.DoneAt.IsZero(), Overdue: r.Overdue(now, loc)}
 }

@@ -69,7 +69,8 @@ func TestReviewComplete(t *testing.T) {
 	}
 }
 
-func TestCheckClose(t *testing.T) {
+// The review gate of closing, with every other gate passed.
+func TestCloseReviewGate(t *testing.T) {
 	completed := fullReview()
 	completed.CompletedAt = utc(2026, 5, 10, 12, 0, 0)
 	incomplete := fullReview()
@@ -94,8 +95,9 @@ func TestCheckClose(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			inc := &Incident{ID: 7, Severity: tt.sev, Status: tt.status, Review: tt.review}
-			err := CheckClose(inc)
+			inc := &Incident{ID: 7, Severity: tt.sev, Status: tt.status, Review: tt.review, Breach: BreachNo, Commander: "alice",
+				DetectedAt: utc(2026, 5, 1, 12, 0, 0), AwareAt: utc(2026, 5, 1, 12, 0, 0)}
+			_, err := Advance(inc, Closed, DefaultPolicy(), utc(2026, 5, 11, 12, 0, 0), "")
 			if tt.wantErr {
 				wantUserError(t, err)
 				if !strings.Contains(err.Error(), "INC-7") {
@@ -104,7 +106,7 @@ func TestCheckClose(t *testing.T) {
 				return
 			}
 			if err != nil {
-				t.Errorf("CheckClose: %v", err)
+				t.Errorf("Advance to closed: %v", err)
 			}
 		})
 	}

@@ -73,6 +73,10 @@ const (
 	ActNotify       Action = "notify"
 	ActStatusUpdate Action = "update"
 	ActReport       Action = "report"
+	ActEdit         Action = "edit"
+	ActPostmortem   Action = "postmortem"
+	ActRestored     Action = "restored"
+	ActClassify     Action = "classify"
 	ActContain      Action = "contain"
 	ActResolve      Action = "resolve"
 	ActClose        Action = "close"
@@ -112,6 +116,10 @@ var actionInfo = map[Action]struct {
 	ActNotify:       {Admin, "record notifications sent"},
 	ActStatusUpdate: {Admin, "record status updates sent"},
 	ActReport:       {Admin, "record regulatory reports"},
+	ActEdit:         {Admin, "correct incidents"},
+	ActPostmortem:   {Admin, "record post-mortems"},
+	ActRestored:     {Admin, "record service restored"},
+	ActClassify:     {Admin, "classify incidents"},
 	ActContain:      {Admin, "mark incidents contained"},
 	ActResolve:      {Admin, "resolve incidents"},
 	ActClose:        {Admin, "close incidents"},

@@ -166,7 +166,7 @@ func TestUserCertificates(t *testing.T) {
 			if len(logins) != 1 || logins[0].Data["cert_serial"] != serial || logins[0].Data["ca"] != gossh.FingerprintSHA256(k.pub(ca)) ||
 				logins[0].Data["fingerprint"] != gossh.FingerprintSHA256(k.pub(key)) {
 				t.Errorf("login events %+v; want one with key ID %s, serial %s and the CA", logins, id, serial)
-			} else if txt := logins[0].Text(); !strings.Contains(txt, `certificate "`+id+`" (serial `+serial+`)`) {
+			} else if txt := logins[0].Text(nil); !strings.Contains(txt, `certificate "`+id+`" (serial `+serial+`)`) {
 				t.Errorf("login sentence %q", txt)
 			}
 		})

@@ -501,7 +501,7 @@ func testExec(st *store.Store) Exec {
 			if err != nil {
 				return fail(err)
 			}
-			if _, err := st.SetSeverity(ctx, actor, id, model.Severity(args[2])); err != nil {
+			if _, err := st.SetSeverity(ctx, actor, id, model.Severity(args[2]), ""); err != nil {
 				return fail(err)
 			}
 		case "user-add":

@@ -26,6 +26,9 @@ func (s *Store) SetPolicy(ctx context.Context, actor model.Actor, change func(p 
 		if _, err := w.tx.ExecContext(w.ctx, "UPDATE meta SET value = ? WHERE key = 'policy'", string(p.JSON())); err != nil {
 			return model.Event{}, fmt.Errorf("save policy: %w", err)
 		}
+		if err := w.refreshAllHeld(); err != nil {
+			return model.Event{}, err
+		}
 		out = p
 		return model.Event{Time: w.now, Action: model.EvPolicy, Target: "policy", Data: map[string]string{"changes": desc}}, nil
 	})

@@ -201,7 +201,7 @@ func TestBackupRefusesDatabaseFiles(t *testing.T) {
 	}
 	hostile := filepath.Join(t.TempDir(), "copy\x1b]0;owned\x07.db")
 	ev := must(st.Backup(ctx, owner, hostile))(t)
-	if strings.ContainsAny(ev.Data["path"], "\x1b\x07") || strings.ContainsAny(ev.Text(), "\x1b\x07") {
+	if strings.ContainsAny(ev.Data["path"], "\x1b\x07") || strings.ContainsAny(ev.Text(nil), "\x1b\x07") {
 		t.Errorf("the backup path went into the event unsanitised: %q", ev.Data["path"])
 	}
 }

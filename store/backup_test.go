@@ -63,8 +63,8 @@ func TestEncryptedBackupRestoreDrill(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "sitrep.db.age")
 	ev := must(st.Backup(ctx, owner, path, recips...))(t)
-	if ev.Data["encrypted"] != "age" || ev.Data["recipients"] != "2" || !strings.Contains(ev.Text(), "encrypted to 2") {
-		t.Errorf("backup event %v: %q", ev.Data, ev.Text())
+	if ev.Data["encrypted"] != "age" || ev.Data["recipients"] != "2" || !strings.Contains(ev.Text(nil), "encrypted to 2") {
+		t.Errorf("backup event %v: %q", ev.Data, ev.Text(nil))
 	}
 	// The event that records the backup comes after the copy: the source
 	// as the backup saw it is everything but that event.
@@ -124,8 +124,8 @@ func TestEncryptedBackupRestoreDrill(t *testing.T) {
 			}
 			restored := rawDB(t, to)
 			last := lastEventOf(t, to)
-			if last.Action != model.EvRestore || !strings.Contains(last.Text(), path) {
-				t.Errorf("restore recorded %q %q", last.Action, last.Text())
+			if last.Action != model.EvRestore || !strings.Contains(last.Text(nil), path) {
+				t.Errorf("restore recorded %q %q", last.Action, last.Text(nil))
 			}
 			if got := dumpWithout(t, restored, last.Seq); got != want {
 				t.Errorf("restored database differs from the source:\n%s\nwant\n%s", got, want)

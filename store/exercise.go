@@ -70,7 +70,7 @@ func CreateExercise(ctx context.Context, path string, scenario []byte, actor mod
 				return model.Event{}, fmt.Errorf("store inject %d: %w", in.N, err)
 			}
 		}
-		return model.Event{Action: "exercise_new", Target: "exercise", Data: map[string]string{
+		return model.Event{Action: model.EvExerciseNew, Target: "exercise", Data: map[string]string{
 			"title": sc.Title, "start": fmtTime(sc.Start), "injects": fmt.Sprint(len(sc.Injects))}}, nil
 	})
 	if err != nil {
@@ -137,7 +137,7 @@ func (s *Store) Reload(ctx context.Context) error { return s.loadSim(ctx) }
 func (s *Store) IsExercise() bool { return s.sim.Load() != nil }
 
 // exerciseWrite changes the simulated clock: admins only, exercise only.
-func (s *Store) exerciseWrite(ctx context.Context, actor model.Actor, action string, change func(c model.SimClock, real time.Time) (model.SimClock, error)) (model.Event, error) {
+func (s *Store) exerciseWrite(ctx context.Context, actor model.Actor, action model.Action, change func(c model.SimClock, real time.Time) (model.SimClock, error)) (model.Event, error) {
 	if !s.IsExercise() {
 		if err := model.Authorize(actor.Role, model.ActExercise); err != nil {
 			return model.Event{}, err
@@ -165,28 +165,28 @@ func (s *Store) exerciseWrite(ctx context.Context, actor model.Actor, action str
 
 // ExerciseStart starts the simulated clock at speed (1–600).
 func (s *Store) ExerciseStart(ctx context.Context, actor model.Actor, speed int) (model.Event, error) {
-	return s.exerciseWrite(ctx, actor, "exercise_start", func(c model.SimClock, real time.Time) (model.SimClock, error) {
+	return s.exerciseWrite(ctx, actor, model.EvExerciseStart, func(c model.SimClock, real time.Time) (model.SimClock, error) {
 		return c.Start(real, speed)
 	})
 }
 
 // ExercisePause stops the simulated clock where it is.
 func (s *Store) ExercisePause(ctx context.Context, actor model.Actor) (model.Event, error) {
-	return s.exerciseWrite(ctx, actor, "exercise_pause", func(c model.SimClock, real time.Time) (model.SimClock, error) {
+	return s.exerciseWrite(ctx, actor, model.EvExercisePause, func(c model.SimClock, real time.Time) (model.SimClock, error) {
 		return c.Pause(real)
 	})
 }
 
 // ExerciseResume lets a paused clock run again from where it stood.
 func (s *Store) ExerciseResume(ctx context.Context, actor model.Actor) (model.Event, error) {
-	return s.exerciseWrite(ctx, actor, "exercise_resume", func(c model.SimClock, real time.Time) (model.SimClock, error) {
+	return s.exerciseWrite(ctx, actor, model.EvExerciseResume, func(c model.SimClock, real time.Time) (model.SimClock, error) {
 		return c.Resume(real)
 	})
 }
 
 // ExerciseSpeed changes the speed, keeping simulated time continuous.
 func (s *Store) ExerciseSpeed(ctx context.Context, actor model.Actor, speed int) (model.Event, error) {
-	return s.exerciseWrite(ctx, actor, "exercise_speed", func(c model.SimClock, real time.Time) (model.SimClock, error) {
+	return s.exerciseWrite(ctx, actor, model.EvExerciseSpeed, func(c model.SimClock, real time.Time) (model.SimClock, error) {
 		return c.WithSpeed(real, speed)
 	})
 }
@@ -209,7 +209,7 @@ func (s *Store) ExerciseNext(ctx context.Context, actor model.Actor) (model.Even
 		return model.Event{}, model.Errorf("the exercise has not started; start it with sitrep exercise start --speed N")
 	}
 	to := time.UnixMilli(start).Add(time.Duration(next.Int64) * time.Second)
-	ev, err := s.exerciseWrite(ctx, actor, "exercise_next", func(c model.SimClock, real time.Time) (model.SimClock, error) {
+	ev, err := s.exerciseWrite(ctx, actor, model.EvExerciseNext, func(c model.SimClock, real time.Time) (model.SimClock, error) {
 		if c.Now(real).After(to) {
 			return c, nil // already past it: it fires below
 		}
@@ -342,7 +342,7 @@ func (s *Store) fire(ctx context.Context, sc *model.Scenario, in model.Inject, a
 				ev, err = w.setBreach(id, *in.Fact)
 			}
 		case model.InjectMessage:
-			ev = model.Event{Action: "message", Target: "exercise", Data: map[string]string{"text": in.Text}}
+			ev = model.Event{Action: model.EvMessage, Target: "exercise", Data: map[string]string{"text": in.Text}}
 		default:
 			err = fmt.Errorf("unknown inject kind %q", in.Kind)
 		}

@@ -88,7 +88,7 @@ func TestExerciseFiresEachInjectOnce(t *testing.T) {
 	}
 	evs := must(a.Audit(ctx, time.Time{}))(t)
 	start := time.Date(2026, 5, 4, 0, 0, 0, 0, time.UTC)
-	want := map[string]time.Time{"declare": start, "note": start.Add(10 * time.Minute), "breach": start.Add(time.Hour), "message": start.Add(2 * time.Hour)}
+	want := map[model.Action]time.Time{"declare": start, "note": start.Add(10 * time.Minute), "breach": start.Add(time.Hour), "message": start.Add(2 * time.Hour)}
 	for _, e := range evs {
 		if e.Actor != "exercise" {
 			continue

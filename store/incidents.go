@@ -60,24 +60,17 @@ func (w *wtx) declare(d model.Declaration) (model.Event, error) {
 	if d.Reporter != "" {
 		data["reporter"] = d.Reporter
 	}
-	return w.event(inc, string(model.ActDeclare), data), nil
+	return w.event(inc, model.ActDeclare, data), nil
 }
 
 func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// transitionAction is the action each target status needs.
-var transitionAction = map[model.Status]model.Action{
-	model.Acknowledged: model.ActAck,
-	model.Contained:    model.ActContain,
-	model.Resolved:     model.ActResolve,
-	model.Closed:       model.ActClose,
-}
-
 // Transition moves an incident forward to status to (ack, contain,
-// resolve, close). Skipping forward acknowledges on the way; closing a P0
-// or P1 needs a complete review.
-func (s *Store) Transition(ctx context.Context, actor model.Actor, id int64, to model.Status) (model.Event, error) {
-	act, ok := transitionAction[to]
+// resolve, close), as model.Advance decides. override, when not empty, is
+// the reason for passing the lifecycle gates; it is recorded in an
+// override event before the transition's own.
+func (s *Store) Transition(ctx context.Context, actor model.Actor, id int64, to model.Status, override string) (model.Event, error) {
+	act, ok := model.TransitionAction(to)
 	if !ok {
 		return model.Event{}, model.Errorf("an incident cannot be moved to %q", to)
 	}
@@ -86,38 +79,35 @@ func (s *Store) Transition(ctx context.Context, actor model.Actor, id int64, to 
 		if err != nil {
 			return model.Event{}, err
 		}
-		from := inc.Status
-		if to == model.Closed {
-			err = model.CheckClose(inc)
-		} else {
-			err = model.CheckTransition(inc.Ref(), from, to)
-		}
+		pol, err := w.policy()
 		if err != nil {
 			return model.Event{}, err
 		}
-		if to == model.Acknowledged && from == model.Resolved {
-			return model.Event{}, model.Errorf("%s is resolved; re-open it with sitrep reopen %s", inc.Ref(), inc.Ref())
-		}
-		inc.Status = to
-		if inc.AcknowledgedAt.IsZero() {
-			inc.AcknowledgedAt = w.now
-			if err := w.tickIfTodo(inc, model.CheckAck); err != nil {
-				return model.Event{}, err
-			}
-		}
-		switch to {
-		case model.Contained:
-			inc.ContainedAt = w.now
-		case model.Resolved:
-			inc.ResolvedAt = w.now
-		case model.Closed:
-			inc.ClosedAt = w.now
-		}
-		if err := w.save(inc); err != nil {
+		step, err := model.Advance(inc, to, pol, w.now, override)
+		if err != nil {
 			return model.Event{}, err
 		}
-		return w.event(inc, string(act), map[string]string{"from": string(from), "to": string(to)}), nil
+		return w.step(inc, act, step)
 	})
+}
+
+// step persists a lifecycle step: the incident, the checklist items it
+// ticks, the override event if any, and returns the step's own event.
+func (w *wtx) step(inc *model.Incident, act model.Action, step model.Step) (model.Event, error) {
+	for _, key := range step.Tick {
+		if err := w.tickIfTodo(inc, key); err != nil {
+			return model.Event{}, err
+		}
+	}
+	if err := w.save(inc); err != nil {
+		return model.Event{}, err
+	}
+	if step.Override != nil {
+		if err := w.also(w.event(inc, model.EvOverride, step.Override)); err != nil {
+			return model.Event{}, err
+		}
+	}
+	return w.event(inc, act, step.Data), nil
 }
 
 // Reopen moves a resolved incident back to acknowledged.
@@ -127,18 +117,11 @@ func (s *Store) Reopen(ctx context.Context, actor model.Actor, id int64) (model.
 		if err != nil {
 			return model.Event{}, err
 		}
-		if inc.Status == model.Closed {
-			return model.Event{}, model.CheckTransition(inc.Ref(), inc.Status, model.Acknowledged)
-		}
-		if inc.Status != model.Resolved {
-			return model.Event{}, model.Errorf("%s is %s; only a resolved incident can be re-opened", inc.Ref(), inc.Status)
-		}
-		resolved := inc.ResolvedAt
-		inc.Status, inc.ResolvedAt = model.Acknowledged, time.Time{}
-		if err := w.save(inc); err != nil {
+		step, err := model.Reopen(inc)
+		if err != nil {
 			return model.Event{}, err
 		}
-		return w.event(inc, string(model.ActReopen), map[string]string{"from": "resolved", "to": "acknowledged", "resolved_at": fmtTime(resolved)}), nil
+		return w.step(inc, model.ActReopen, step)
 	})
 }
 
@@ -171,15 +154,19 @@ func (s *Store) Assign(ctx context.Context, actor model.Actor, id int64, name st
 		if err := w.save(inc); err != nil {
 			return model.Event{}, err
 		}
-		return w.event(inc, string(model.ActAssign), map[string]string{"from": from, "to": u.Name}), nil
+		return w.event(inc, model.ActAssign, map[string]string{"from": from, "to": u.Name}), nil
 	})
 }
 
-// SetSeverity changes an incident's severity.
-func (s *Store) SetSeverity(ctx context.Context, actor model.Actor, id int64, sev model.Severity) (model.Event, error) {
+// SetSeverity changes an incident's severity, with the reason for the
+// timeline (optional).
+func (s *Store) SetSeverity(ctx context.Context, actor model.Actor, id int64, sev model.Severity, reason string) (model.Event, error) {
 	return s.write(ctx, actor, model.ActSeverity, func(w *wtx) (model.Event, error) {
 		sev, err := model.ParseSeverity(string(sev))
 		if err != nil {
+			return model.Event{}, err
+		}
+		if reason, err = model.CleanText("reason", reason, model.SingleLine, 0, model.MaxReason); err != nil {
 			return model.Event{}, err
 		}
 		inc, err := w.load(id)
@@ -197,7 +184,11 @@ func (s *Store) SetSeverity(ctx context.Context, actor model.Actor, id int64, se
 		if err := w.save(inc); err != nil {
 			return model.Event{}, err
 		}
-		return w.event(inc, string(model.ActSeverity), map[string]string{"from": string(from), "to": string(sev)}), nil
+		data := map[string]string{"from": string(from), "to": string(sev)}
+		if reason != "" {
+			data["reason"] = reason
+		}
+		return w.event(inc, model.ActSeverity, data), nil
 	})
 }
 
@@ -208,13 +199,18 @@ func (s *Store) SetBreach(ctx context.Context, actor model.Actor, id int64, f mo
 }
 
 func (w *wtx) setBreach(id int64, f model.BreachFacts) (model.Event, error) {
-	inc, err := w.loadOpen(id, "breach facts")
+	inc, err := w.load(id)
 	if err != nil {
 		return model.Event{}, err
 	}
 	pol, err := w.policy()
 	if err != nil {
 		return model.Event{}, err
+	}
+	// A closed incident's facts are final, unless a deadline still holds
+	// it on the board: then they may still settle that clock.
+	if inc.Status == model.Closed && !pol.Held(inc, w.now) {
+		return model.Event{}, model.Errorf("%s is closed, so its breach facts can no longer change", inc.Ref())
 	}
 	data, err := model.ApplyBreach(inc, f, pol, w.now)
 	if err != nil {
@@ -223,7 +219,7 @@ func (w *wtx) setBreach(id int64, f model.BreachFacts) (model.Event, error) {
 	if err := w.save(inc); err != nil {
 		return model.Event{}, err
 	}
-	return w.event(inc, string(model.ActBreach), data), nil
+	return w.event(inc, model.ActBreach, data), nil
 }
 
 // SetContact sets an incident's own point of contact for notices.
@@ -240,7 +236,7 @@ func (s *Store) SetContact(ctx context.Context, actor model.Actor, id int64, nam
 		if err := w.save(inc); err != nil {
 			return model.Event{}, err
 		}
-		return w.event(inc, string(model.ActContact), data), nil
+		return w.event(inc, model.ActContact, data), nil
 	})
 }
 
@@ -271,7 +267,7 @@ func (s *Store) SetAware(ctx context.Context, actor model.Actor, id int64, at ti
 		if err := w.save(inc); err != nil {
 			return model.Event{}, err
 		}
-		return w.event(inc, string(model.ActAware), data), nil
+		return w.event(inc, model.ActAware, data), nil
 	})
 }
 
@@ -303,7 +299,7 @@ func (s *Store) Check(ctx context.Context, actor model.Actor, id int64, c model.
 		if err := w.save(inc); err != nil {
 			return model.Event{}, err
 		}
-		return w.event(inc, string(model.ActCheck), map[string]string{"key": c.Key, "item": item.Item, "state": string(state), "reason": c.Reason, "was": string(item.State)}), nil
+		return w.event(inc, model.ActCheck, map[string]string{"key": c.Key, "item": item.Item, "state": string(state), "reason": c.Reason, "was": string(item.State)}), nil
 	})
 }
 
@@ -336,7 +332,7 @@ func (s *Store) AddChecklistItem(ctx context.Context, actor model.Actor, id int6
 		if err := w.save(inc); err != nil {
 			return model.Event{}, err
 		}
-		return w.event(inc, string(model.ActChecklistAdd), map[string]string{"key": key, "item": item}), nil
+		return w.event(inc, model.ActChecklistAdd, map[string]string{"key": key, "item": item}), nil
 	})
 }
 
@@ -357,7 +353,7 @@ func (w *wtx) note(id int64, text string) (model.Event, error) {
 	if err := w.save(inc); err != nil {
 		return model.Event{}, err
 	}
-	return w.event(inc, string(model.ActNote), map[string]string{"text": text}), nil
+	return w.event(inc, model.ActNote, map[string]string{"text": text}), nil
 }
 
 // NotifyInput records a controller notice that was sent.
@@ -402,7 +398,7 @@ func (s *Store) Notify(ctx context.Context, actor model.Actor, id int64, in Noti
 		}
 		data["n"] = strconv.Itoa(len(inc.Notifications) + 1)
 		data["id"] = strconv.FormatInt(nid, 10)
-		return w.event(inc, string(model.ActNotify), data), nil
+		return w.event(inc, model.ActNotify, data), nil
 	})
 }
 
@@ -454,7 +450,7 @@ func (s *Store) PostUpdate(ctx context.Context, actor model.Actor, id int64, in 
 		if err := w.save(inc); err != nil {
 			return model.Event{}, err
 		}
-		return w.event(inc, string(model.ActStatusUpdate), data), nil
+		return w.event(inc, model.ActStatusUpdate, data), nil
 	})
 }
 
@@ -499,7 +495,7 @@ func (s *Store) Report(ctx context.Context, actor model.Actor, id int64, kind st
 		if err := w.save(inc); err != nil {
 			return model.Event{}, err
 		}
-		return w.event(inc, string(model.ActReport), map[string]string{"kind": kind, "label": c.Label, "at": fmtTime(at)}), nil
+		return w.event(inc, model.ActReport, map[string]string{"kind": kind, "label": c.Label, "at": fmtTime(at)}), nil
 	})
 }
 
@@ -519,6 +515,6 @@ func (s *Store) Delete(ctx context.Context, actor model.Actor, id int64, reason 
 		if err := w.save(inc); err != nil {
 			return model.Event{}, err
 		}
-		return w.event(inc, string(model.ActDelete), map[string]string{"reason": reason, "title": inc.Title}), nil
+		return w.event(inc, model.ActDelete, map[string]string{"reason": reason, "title": inc.Title}), nil
 	})
 }

@@ -83,7 +83,7 @@ func TestAckTicksChecklist(t *testing.T) {
 	st, clk := openStore(t)
 	inc := declare(t, st, model.Declaration{})
 	clk.Advance(10 * time.Minute)
-	ev := must(st.Transition(ctx, member, inc.ID, model.Acknowledged))(t)
+	ev := must(st.Transition(ctx, member, inc.ID, model.Acknowledged, ""))(t)
 	if ev.Data["from"] != "open" || ev.Data["to"] != "acknowledged" {
 		t.Errorf("ack event data %v", ev.Data)
 	}
@@ -106,7 +106,7 @@ func TestAckTicksChecklist(t *testing.T) {
 	// An ack item someone already marked n/a stays as they left it.
 	other := declare(t, st, model.Declaration{})
 	must(st.Check(ctx, member, other.ID, model.CheckChange{Key: "ack", NA: true, Reason: "paged by phone"}))(t)
-	must(st.Transition(ctx, admin, other.ID, model.Acknowledged))(t)
+	must(st.Transition(ctx, admin, other.ID, model.Acknowledged, ""))(t)
 	if it := checklistItem(t, mustIncident(t, st, other.ID), "ack"); it.State != model.ItemNA || it.Reason != "paged by phone" {
 		t.Errorf("ack item %+v; want the n/a left alone", it)
 	}
@@ -138,8 +138,8 @@ func TestAssign(t *testing.T) {
 	if ev.Data["from"] != "alice" || ev.Data["to"] != "bob" {
 		t.Errorf("handover data %v; want from alice to bob", ev.Data)
 	}
-	if !strings.Contains(ev.Text(), "handed") {
-		t.Errorf("handover reads %q", ev.Text())
+	if !strings.Contains(ev.Text(nil), "handed") {
+		t.Errorf("handover reads %q", ev.Text(nil))
 	}
 	tl := must(st.Timeline(ctx, inc.ID))(t)
 	if last := tl[len(tl)-1]; last.Data["from"] != "alice" || last.Data["to"] != "bob" {
@@ -155,7 +155,7 @@ func TestAssign(t *testing.T) {
 	if err := e(st.Assign(ctx, admin, inc.ID, "nobody")); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("assigning an unknown user: %v", err)
 	}
-	must(st.RemoveUser(ctx, owner, "alice"))(t)
+	must(st.RemoveUser(ctx, owner, "alice", ""))(t)
 	if err := e(st.Assign(ctx, admin, inc.ID, "alice")); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("assigning a removed user: %v", err)
 	}
@@ -164,9 +164,9 @@ func TestAssign(t *testing.T) {
 func TestSkipToResolved(t *testing.T) {
 	ctx := context.Background()
 	st, clk := openStore(t)
-	inc := declare(t, st, model.Declaration{Severity: model.P3})
+	inc := declare(t, st, model.Declaration{Severity: model.P3, Breach: model.BreachNo})
 	clk.Advance(5 * time.Minute)
-	ev := must(st.Transition(ctx, admin, inc.ID, model.Resolved))(t)
+	ev := must(st.Transition(ctx, admin, inc.ID, model.Resolved, ""))(t)
 	if ev.Action != "resolve" || ev.Data["from"] != "open" || ev.Data["to"] != "resolved" {
 		t.Errorf("event %+v", ev)
 	}
@@ -179,16 +179,16 @@ func TestSkipToResolved(t *testing.T) {
 	}
 	// A P3 needs no review to close.
 	clk.Advance(time.Minute)
-	must(st.Transition(ctx, admin, inc.ID, model.Closed))(t)
+	must(st.Transition(ctx, admin, inc.ID, model.Closed, ""))(t)
 	if got := mustIncident(t, st, inc.ID); got.Status != model.Closed || !got.ClosedAt.Equal(clk.Now()) {
 		t.Errorf("status %s closed at %v", got.Status, got.ClosedAt)
 	}
 	// Later statuses keep the times already set.
 	inc2 := declare(t, st, model.Declaration{})
-	must(st.Transition(ctx, member, inc2.ID, model.Acknowledged))(t)
+	must(st.Transition(ctx, member, inc2.ID, model.Acknowledged, ""))(t)
 	ackAt := clk.Now()
 	clk.Advance(time.Hour)
-	must(st.Transition(ctx, admin, inc2.ID, model.Contained))(t)
+	must(st.Transition(ctx, admin, inc2.ID, model.Contained, ""))(t)
 	if got := mustIncident(t, st, inc2.ID); !got.AcknowledgedAt.Equal(ackAt) || !got.ContainedAt.Equal(clk.Now()) {
 		t.Errorf("ack %v contained %v", got.AcknowledgedAt, got.ContainedAt)
 	}
@@ -198,9 +198,9 @@ func TestCloseGateAndReopen(t *testing.T) {
 	ctx := context.Background()
 	st, clk := openStore(t)
 	addTeam(t, st)
-	inc := declare(t, st, model.Declaration{Severity: model.P1})
+	inc := declare(t, st, model.Declaration{Severity: model.P1, Breach: model.BreachNo})
 	must(st.Assign(ctx, admin, inc.ID, "alice"))(t)
-	must(st.Transition(ctx, admin, inc.ID, model.Resolved))(t)
+	must(st.Transition(ctx, admin, inc.ID, model.Resolved, ""))(t)
 	firstResolved := clk.Now()
 
 	// Reopen only from resolved, and it clears ResolvedAt.
@@ -221,13 +221,13 @@ func TestCloseGateAndReopen(t *testing.T) {
 		t.Error("re-opened twice")
 	}
 	clk.Advance(time.Hour)
-	must(st.Transition(ctx, admin, inc.ID, model.Resolved))(t)
+	must(st.Transition(ctx, admin, inc.ID, model.Resolved, ""))(t)
 	if got := mustIncident(t, st, inc.ID); !got.ResolvedAt.Equal(clk.Now()) {
 		t.Errorf("resolved again at %v; want %v", got.ResolvedAt, clk.Now())
 	}
 
 	// Close of a P1 waits for a complete review.
-	err := e(st.Transition(ctx, admin, inc.ID, model.Closed))
+	err := e(st.Transition(ctx, admin, inc.ID, model.Closed, ""))
 	if me := userError(t, err); !strings.Contains(me.Error(), "review") {
 		t.Errorf("close refusal %q", me)
 	}
@@ -236,7 +236,7 @@ func TestCloseGateAndReopen(t *testing.T) {
 	if me := userError(t, err); !strings.Contains(me.Error(), "what did not work") || !strings.Contains(me.Error(), "action item") {
 		t.Errorf("incomplete review refusal %q; want it to list what is missing", me)
 	}
-	if err := e(st.Transition(ctx, admin, inc.ID, model.Closed)); err == nil {
+	if err := e(st.Transition(ctx, admin, inc.ID, model.Closed, "")); err == nil {
 		t.Fatal("closed with half a review")
 	}
 	must(st.WriteReview(ctx, member, inc.ID, model.ReviewEdit{NotWorked: ptr("canary"), Impact: ptr("5% errors")}))(t)
@@ -260,7 +260,7 @@ func TestCloseGateAndReopen(t *testing.T) {
 		t.Error("completed twice")
 	}
 	clk.Advance(time.Minute)
-	must(st.Transition(ctx, admin, inc.ID, model.Closed))(t)
+	must(st.Transition(ctx, admin, inc.ID, model.Closed, ""))(t)
 	got = mustIncident(t, st, inc.ID)
 	if got.Status != model.Closed || !got.ClosedAt.Equal(clk.Now()) {
 		t.Errorf("status %s closed at %v", got.Status, got.ClosedAt)
@@ -268,7 +268,7 @@ func TestCloseGateAndReopen(t *testing.T) {
 
 	// Closed is final.
 	for _, to := range []model.Status{model.Acknowledged, model.Contained, model.Resolved, model.Closed} {
-		if err := e(st.Transition(ctx, admin, inc.ID, to)); userError(t, err) == nil {
+		if err := e(st.Transition(ctx, admin, inc.ID, to, "")); userError(t, err) == nil {
 			t.Errorf("a closed incident moved to %s", to)
 		}
 	}
@@ -450,6 +450,7 @@ func TestChecklist(t *testing.T) {
 func TestReviewActions(t *testing.T) {
 	ctx := context.Background()
 	st, _ := openStore(t)
+	addTeam(t, st)
 	inc := declare(t, st, model.Declaration{Severity: model.P1})
 	must(st.AddActionItem(ctx, member, inc.ID, "First", "alice", "2026-04-01"))(t)
 	ev := must(st.AddActionItem(ctx, member, inc.ID, "Second", "bob", "2026-04-02"))(t)
@@ -519,7 +520,7 @@ func TestDeleteHidesButAudits(t *testing.T) {
 	var actions []string
 	for _, ev := range auditAll(t, st) {
 		if ev.IncidentID == gone.ID {
-			actions = append(actions, ev.Action)
+			actions = append(actions, string(ev.Action))
 		}
 	}
 	if !slices.Equal(actions, []string{"declare", "note", "delete"}) {
@@ -535,11 +536,11 @@ func TestLoadBoard(t *testing.T) {
 	st, clk := openStore(t)
 	a := declare(t, st, model.Declaration{Severity: model.P1, Customers: []string{"Acme"}})
 	b := declare(t, st, model.Declaration{Severity: model.P3})
-	c := declare(t, st, model.Declaration{Severity: model.P3})
+	c := declare(t, st, model.Declaration{Severity: model.P3, Breach: model.BreachNo})
 	must(st.Check(ctx, member, a.ID, model.CheckChange{Key: "scope"}))(t)
 	must(st.SetContact(ctx, admin, a.ID, "Jane Doe", "dpo@example.com"))(t)
 	must(st.Notify(ctx, admin, a.ID, store.NotifyInput{Customer: "Acme"}))(t)
-	must(st.Transition(ctx, admin, c.ID, model.Closed))(t)
+	must(st.Transition(ctx, admin, c.ID, model.Closed, ""))(t)
 	board := must(st.LoadBoard(ctx))(t)
 	if board.Mode != "live" || board.Seq != must(st.LastSeq(ctx))(t) || !board.LoadedAt.Equal(clk.Now()) {
 		t.Errorf("board mode %q seq %d loaded %v", board.Mode, board.Seq, board.LoadedAt)
@@ -571,7 +572,7 @@ func TestUncanonicalValues(t *testing.T) {
 	t.Run("SetSeverity lower case", func(t *testing.T) {
 		st, _ := openStore(t)
 		inc := declare(t, st, model.Declaration{})
-		_, err := st.SetSeverity(ctx, admin, inc.ID, "p1")
+		_, err := st.SetSeverity(ctx, admin, inc.ID, "p1", "")
 		if err != nil {
 			userError(t, err)
 		} else if got := mustIncident(t, st, inc.ID); got.Severity != model.P1 {

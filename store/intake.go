@@ -233,7 +233,7 @@ func (s *Store) IntakeAlerts(ctx context.Context, actor model.Actor, p model.Ale
 			if err != nil {
 				return model.Event{}, err
 			}
-			last = w.event(inc, string(model.ActNote), map[string]string{"text": text})
+			last = w.event(inc, model.ActNote, map[string]string{"text": text})
 		}
 		return last, nil
 	})

@@ -38,13 +38,21 @@ const incidentCols = `id, title, summary, severity, status, source, breach, avai
 	subjects_approx, records_approx, consequences, commander, detected_at, aware_at, acknowledged_at,
 	contained_at, resolved_at, closed_at, review_root_cause, review_worked, review_not_worked, review_impact,
 	review_completed_at, review_completed_by, created_at, updated_at, deleted_at, version,
-	subject_categories, measures_proposed, mitigation, contact_name, contact_details, reporter, public_title`
+	subject_categories, measures_proposed, mitigation, contact_name, contact_details, reporter, public_title,
+	data_loss, major_at, restored_at, recovery_point, ` + commanderGone + `
+`
 
 // boardCols are what the board shows and its deadlines need, and no more:
 // the driver's cost is per column fetched, and the board is loaded after
 // every change.
 const boardCols = `id, title, severity, status, source, breach, availability, customers, checklist_done, checklist_na,
-	checklist_total, commander, detected_at, aware_at, acknowledged_at, resolved_at, review_completed_at, version`
+	checklist_total, commander, detected_at, aware_at, acknowledged_at, resolved_at, review_completed_at, version,
+	closed_at, data_loss, major_at, restored_at, ` + commanderGone
+
+// commanderGone is whether the commander no longer may command: removed,
+// or made a viewer. The board shows NO IC for them.
+const commanderGone = `(i.commander IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u
+	WHERE u.name = i.commander COLLATE NOCASE AND u.deleted_at IS NULL AND u.role != 'viewer'))`
 
 func scanBoardRow(sc interface{ Scan(...any) error }) (*model.Incident, error) {
 	var (
@@ -52,9 +60,11 @@ func scanBoardRow(sc interface{ Scan(...any) error }) (*model.Incident, error) {
 		customers, sev, status, brch, source string
 		commander                            sql.NullString
 		det, aware, ack, res, rc             sql.NullInt64
+		clo, major, restored                 sql.NullInt64
 	)
 	err := sc.Scan(&i.ID, &i.Title, &sev, &status, &source, &brch, &i.Availability, &customers, &i.Progress.Done, &i.Progress.NA,
-		&i.Progress.Total, &commander, &det, &aware, &ack, &res, &rc, &i.Version)
+		&i.Progress.Total, &commander, &det, &aware, &ack, &res, &rc, &i.Version,
+		&clo, &i.DataLoss, &major, &restored, &i.CommanderGone)
 	if err != nil {
 		return nil, err
 	}
@@ -65,6 +75,7 @@ func scanBoardRow(sc interface{ Scan(...any) error }) (*model.Incident, error) {
 	i.Commander = commander.String
 	i.DetectedAt, i.AwareAt, i.AcknowledgedAt, i.ResolvedAt = fromUnix(det), fromUnix(aware), fromUnix(ack), fromUnix(res)
 	i.Review.CompletedAt = fromUnix(rc)
+	i.ClosedAt, i.MajorAt, i.RestoredAt = fromUnix(clo), fromUnix(major), fromUnix(restored)
 	return &i, nil
 }
 
@@ -93,13 +104,15 @@ func scanIncident(sc interface{ Scan(...any) error }) (*model.Incident, error) {
 		det, aware, ack, cont, res, clo, rc sql.NullInt64
 		created, updated, deleted           sql.NullInt64
 		sev, status, source, breach         string
+		major, restored, recovery           sql.NullInt64
 	)
 	err := sc.Scan(&i.ID, &i.Title, &i.Summary, &sev, &status, &source, &breach, &i.Availability, &customers,
 		&i.Progress.Done, &i.Progress.NA, &i.Progress.Total, &cats,
 		&subj, &recs, &i.Consequences, &commander, &det, &aware, &ack, &cont, &res, &clo,
 		&i.Review.RootCause, &i.Review.Worked, &i.Review.NotWorked, &i.Review.Impact, &rc, &i.Review.CompletedBy,
 		&created, &updated, &deleted, &i.Version,
-		&subjCats, &proposed, &mitigation, &i.ContactName, &i.ContactDetails, &i.Reporter, &i.PublicTitle)
+		&subjCats, &proposed, &mitigation, &i.ContactName, &i.ContactDetails, &i.Reporter, &i.PublicTitle,
+		&i.DataLoss, &major, &restored, &recovery, &i.CommanderGone)
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +143,7 @@ func scanIncident(sc interface{ Scan(...any) error }) (*model.Incident, error) {
 	i.AcknowledgedAt, i.ContainedAt, i.ResolvedAt, i.ClosedAt = fromUnix(ack), fromUnix(cont), fromUnix(res), fromUnix(clo)
 	i.Review.CompletedAt = fromUnix(rc)
 	i.CreatedAt, i.UpdatedAt, i.DeletedAt = fromUnix(created), fromUnix(updated), fromUnix(deleted)
+	i.MajorAt, i.RestoredAt, i.RecoveryPoint = fromUnix(major), fromUnix(restored), fromUnix(recovery)
 	return &i, nil
 }
 
@@ -218,6 +232,37 @@ func loadIncidents(ctx context.Context, q querier, mode loadMode, where string, 
 				return nil
 			}},
 	}
+	// The status-update cadence and the post-mortem are deadlines, so the
+	// board needs them too.
+	loaders = append(loaders,
+		loader{"status updates", "SELECT incident_id, text, at, by, public FROM status_updates WHERE incident_id IN " + sub + " ORDER BY incident_id, at, id",
+			func(rows *sql.Rows) error {
+				var id int64
+				var u model.StatusUpdate
+				var at sql.NullInt64
+				if err := rows.Scan(&id, &u.Text, &at, &u.By, &u.Public); err != nil {
+					return err
+				}
+				u.At = fromUnix(at)
+				if inc := byID[id]; inc != nil {
+					inc.Updates = append(inc.Updates, u)
+				}
+				return nil
+			}},
+		loader{"post-mortems", "SELECT incident_id, customer, published, at, by FROM postmortems WHERE incident_id IN " + sub + " ORDER BY incident_id, at, id",
+			func(rows *sql.Rows) error {
+				var id int64
+				var pm model.Postmortem
+				var at sql.NullInt64
+				if err := rows.Scan(&id, &pm.Customer, &pm.Published, &at, &pm.By); err != nil {
+					return err
+				}
+				pm.At = fromUnix(at)
+				if inc := byID[id]; inc != nil {
+					inc.Postmortems = append(inc.Postmortems, pm)
+				}
+				return nil
+			}})
 	if mode != loadBoard {
 		loaders = append(loaders, loader{"customer facts", "SELECT incident_id, customer, subjects_approx, records_approx, impact FROM customer_facts WHERE incident_id IN " + sub + " ORDER BY incident_id, rowid",
 			func(rows *sql.Rows) error {
@@ -253,20 +298,6 @@ func loadIncidents(ctx context.Context, q querier, mode loadMode, where string, 
 					it.State, it.At = model.ItemState(state), fromUnix(at)
 					if inc := byID[id]; inc != nil {
 						inc.Checklist = append(inc.Checklist, it)
-					}
-					return nil
-				}},
-			loader{"status updates", "SELECT incident_id, text, at, by, public FROM status_updates WHERE incident_id IN " + sub + " ORDER BY incident_id, at, id",
-				func(rows *sql.Rows) error {
-					var id int64
-					var u model.StatusUpdate
-					var at sql.NullInt64
-					if err := rows.Scan(&id, &u.Text, &at, &u.By, &u.Public); err != nil {
-						return err
-					}
-					u.At = fromUnix(at)
-					if inc := byID[id]; inc != nil {
-						inc.Updates = append(inc.Updates, u)
 					}
 					return nil
 				}},
@@ -351,20 +382,41 @@ func (s *Store) Incident(ctx context.Context, id int64) (*model.Incident, error)
 	return inc, err
 }
 
-// Incidents lists incidents that are not deleted: the active ones, or with
-// all also the closed ones. Checklists are counted, not loaded.
+// Incidents lists incidents that are not deleted: the active ones and the
+// closed ones a deadline holds on the board, or with all every one.
+// Checklists are counted, not loaded.
 func (s *Store) Incidents(ctx context.Context, all bool) ([]*model.Incident, error) {
-	where := "i.deleted_at IS NULL AND i.status != 'closed'"
+	where := boardWhere
 	if all {
 		where = "i.deleted_at IS NULL"
 	}
 	var list []*model.Incident
 	err := s.readTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		list, err = loadIncidents(ctx, tx, loadList, where)
+		if list, err = loadIncidents(ctx, tx, loadList, where); err != nil || all {
+			return err
+		}
+		pol, _, err := readMeta(ctx, tx)
+		list = dropSettled(list, pol, s.clock.Now())
 		return err
 	})
 	return list, err
+}
+
+// boardWhere selects what the board shows: the active incidents and the
+// closed ones held by an open deadline.
+const boardWhere = "i.deleted_at IS NULL AND (i.status != 'closed' OR i.held = 1)"
+
+// dropSettled leaves out closed incidents flagged held whose deadlines are
+// all settled after all (flagged before the flag was kept; see migration 4).
+func dropSettled(list []*model.Incident, p model.Policy, now time.Time) []*model.Incident {
+	out := list[:0]
+	for _, inc := range list {
+		if inc.Status != model.Closed || p.Held(inc, now) {
+			out = append(out, inc)
+		}
+	}
+	return out
 }
 
 // Board is what the board shows: the active incidents and the policy to
@@ -381,6 +433,9 @@ type Board struct {
 	LastAccessReview time.Time
 	// LastBackup is when the last backup was taken (zero: never).
 	LastBackup time.Time
+	// OpenActions are the review action items not done, across incidents
+	// (admins see the overdue ones flagged).
+	OpenActions []model.ActionRow
 }
 
 // LoadBoard loads the board snapshot.
@@ -405,7 +460,11 @@ func (s *Store) LoadBoard(ctx context.Context) (*Board, error) {
 			return fmt.Errorf("read last backup: %w", err)
 		}
 		b.LastBackup = fromUnix(last)
-		b.Incidents, err = loadIncidents(ctx, tx, loadBoard, "i.deleted_at IS NULL AND i.status != 'closed'")
+		if b.Incidents, err = loadIncidents(ctx, tx, loadBoard, boardWhere); err != nil {
+			return err
+		}
+		b.Incidents = dropSettled(b.Incidents, b.Policy, b.LoadedAt)
+		b.OpenActions, err = actionItems(ctx, tx, true)
 		return err
 	})
 	if err != nil {

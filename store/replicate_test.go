@@ -92,8 +92,8 @@ func TestReplicaPointInTimeRestore(t *testing.T) {
 		t.Errorf("restored to between the writes: %v, want exactly the first", got)
 	}
 	if ev := lastEventOf(t, atBetween); ev.Action != model.EvRestore || ev.Data["at"] != between.UTC().Format(time.RFC3339Nano) ||
-		!strings.Contains(ev.Text(), "restored this database from the replica "+replica+" as of ") {
-		t.Errorf("restore recorded %q %v: %q", ev.Action, ev.Data, ev.Text())
+		!strings.Contains(ev.Text(nil), "restored this database from the replica "+replica+" as of ") {
+		t.Errorf("restore recorded %q %v: %q", ev.Action, ev.Data, ev.Text(nil))
 	}
 	if got := titles(t, restore("latest.db", time.Time{})); !slices.Equal(got, []string{"First write", "Second write"}) {
 		t.Errorf("restored to the latest: %v, want both writes", got)

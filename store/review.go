@@ -35,7 +35,7 @@ func (s *Store) WriteReview(ctx context.Context, actor model.Actor, id int64, e 
 			if err := w.save(inc); err != nil {
 				return model.Event{}, err
 			}
-			return w.event(inc, string(model.ActReviewWrite), data), nil
+			return w.event(inc, model.ActReviewWrite, data), nil
 		}
 		var sections []string
 		data := map[string]string{}
@@ -72,9 +72,9 @@ func (s *Store) WriteReview(ctx context.Context, actor model.Actor, id int64, e 
 			return model.Event{}, err
 		}
 		data["sections"] = strings.Join(sections, ", ")
-		action := string(model.ActReviewWrite)
+		action := model.ActReviewWrite
 		if len(sections) == 0 {
-			action = string(model.ActReviewDone)
+			action = model.ActReviewDone
 		}
 		return w.event(inc, action, data), nil
 	})
@@ -83,21 +83,26 @@ func (s *Store) WriteReview(ctx context.Context, actor model.Actor, id int64, e 
 // AddActionItem adds a review action item with an owner and a due date.
 func (s *Store) AddActionItem(ctx context.Context, actor model.Actor, id int64, title, owner, due string) (model.Event, error) {
 	return s.write(ctx, actor, model.ActActionItem, func(w *wtx) (model.Event, error) {
-		title, err := model.CleanText("action item title", title, model.SingleLine, 1, model.MaxTitle)
-		if err != nil {
-			return model.Event{}, err
-		}
-		owner, err := model.CleanText("action item owner", owner, model.SingleLine, 1, model.MaxName)
-		if err != nil {
-			return model.Event{}, err
-		}
-		if due, err = model.ParseDate(due); err != nil {
-			return model.Event{}, err
-		}
 		inc, err := w.loadOpen(id, "review action items")
 		if err != nil {
 			return model.Event{}, err
 		}
+		pol, err := w.policy()
+		if err != nil {
+			return model.Event{}, err
+		}
+		title, due, err := model.CheckActionItem(title, due, w.now, pol.Location())
+		if err != nil {
+			return model.Event{}, err
+		}
+		if _, err := model.CleanText("action item owner", owner, model.SingleLine, 1, model.MaxName); err != nil {
+			return model.Event{}, err
+		}
+		u, err := getUser(w.ctx, w.tx, owner)
+		if err != nil {
+			return model.Event{}, model.Errorf("the owner of an action item must be a user; %v", err)
+		}
+		owner = u.Name
 		n := 1
 		for _, a := range inc.Review.Actions {
 			n = max(n, a.N+1)
@@ -113,7 +118,7 @@ func (s *Store) AddActionItem(ctx context.Context, actor model.Actor, id int64, 
 		if err := w.save(inc); err != nil {
 			return model.Event{}, err
 		}
-		return w.event(inc, "action_add", data), nil
+		return w.event(inc, model.EvActionAdd, data), nil
 	})
 }
 
@@ -143,7 +148,7 @@ func (s *Store) ActionDone(ctx context.Context, actor model.Actor, id int64, n i
 		if err := w.save(inc); err != nil {
 			return model.Event{}, err
 		}
-		return w.event(inc, "action_done", map[string]string{"n": strconv.Itoa(n), "title": item.Title}), nil
+		return w.event(inc, model.EvActionDone, map[string]string{"n": strconv.Itoa(n), "title": item.Title}), nil
 	})
 }
 
@@ -189,7 +194,7 @@ func (s *Store) SharePIR(ctx context.Context, actor model.Actor, id int64, custo
 		if err := w.save(inc); err != nil {
 			return model.Event{}, err
 		}
-		return w.event(inc, string(model.ActSharePIR), map[string]string{"customer": name}), nil
+		return w.event(inc, model.ActSharePIR, map[string]string{"customer": name}), nil
 	})
 	return text, ev, err
 }

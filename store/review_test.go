@@ -12,6 +12,7 @@ import (
 // keeps it.
 func TestCompleteReviewChangedByMemberClearsCompletion(t *testing.T) {
 	st, _ := openStore(t)
+	addTeam(t, st)
 	ctx := context.Background()
 	inc := declare(t, st, model.Declaration{Title: "cert expiry", Severity: model.P1})
 	completeReview(t, st, inc.ID)
@@ -26,8 +27,8 @@ func TestCompleteReviewChangedByMemberClearsCompletion(t *testing.T) {
 	if got.Review.Complete() || got.Review.CompletedBy != "" {
 		t.Errorf("a member's change to a complete review kept it complete: %+v", got.Review)
 	}
-	if ev.Data["completion_cleared"] != "true" || ev.Text() != "wrote the review of INC-1: root cause; it is no longer complete" {
-		t.Errorf("the member's change event: %q %+v", ev.Text(), ev.Data)
+	if ev.Data["completion_cleared"] != "true" || ev.Text(nil) != "wrote the review of INC-1: root cause; it is no longer complete" {
+		t.Errorf("the member's change event: %q %+v", ev.Text(nil), ev.Data)
 	}
 
 	must(st.WriteReview(ctx, admin, inc.ID, model.ReviewEdit{Complete: true}))(t)

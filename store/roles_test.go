@@ -23,14 +23,14 @@ func writeOps(st *store.Store, clk *testClock, dir string, active, resolved int6
 		"note":          func(a model.Actor) error { return e(st.Note(ctx, a, active, "a note")) },
 		"check":         func(a model.Actor) error { return e(st.Check(ctx, a, active, model.CheckChange{Key: "scope"})) },
 		"checklist_add": func(a model.Actor) error { return e(st.AddChecklistItem(ctx, a, active, "call-legal", "Call legal")) },
-		"ack":           func(a model.Actor) error { return e(st.Transition(ctx, a, active, model.Acknowledged)) },
+		"ack":           func(a model.Actor) error { return e(st.Transition(ctx, a, active, model.Acknowledged, "")) },
 		"review": func(a model.Actor) error {
 			return e(st.WriteReview(ctx, a, resolved, model.ReviewEdit{Worked: ptr("paging " + a.Name)}))
 		},
 		"action_add":  func(a model.Actor) error { return e(st.AddActionItem(ctx, a, resolved, "Do it", "bob", "2026-05-01")) },
 		"action_done": func(a model.Actor) error { return e(st.ActionDone(ctx, a, resolved, 1)) },
 		"assign":      func(a model.Actor) error { return e(st.Assign(ctx, a, active, "bob")) },
-		"severity":    func(a model.Actor) error { return e(st.SetSeverity(ctx, a, active, model.P0)) },
+		"severity":    func(a model.Actor) error { return e(st.SetSeverity(ctx, a, active, model.P0, "")) },
 		"notify":      func(a model.Actor) error { return e(st.Notify(ctx, a, active, store.NotifyInput{Customer: "Acme"})) },
 		"breach": func(a model.Actor) error {
 			return e(st.SetBreach(ctx, a, active, model.BreachFacts{Records: ptr(int64(10))}))
@@ -38,17 +38,20 @@ func writeOps(st *store.Store, clk *testClock, dir string, active, resolved int6
 		"aware":         func(a model.Actor) error { return e(st.SetAware(ctx, a, active, clk.Now().Add(-time.Hour))) },
 		"status_update": func(a model.Actor) error { return e(st.StatusUpdate(ctx, a, active, "still down")) },
 		"report":        func(a model.Actor) error { return e(st.Report(ctx, a, active, "nis2-warning", time.Time{})) },
-		"contain":       func(a model.Actor) error { return e(st.Transition(ctx, a, active, model.Contained)) },
-		"resolve":       func(a model.Actor) error { return e(st.Transition(ctx, a, active, model.Resolved)) },
-		"close":         func(a model.Actor) error { return e(st.Transition(ctx, a, resolved, model.Closed)) },
+		"contain":       func(a model.Actor) error { return e(st.Transition(ctx, a, active, model.Contained, "")) },
+		"resolve":       func(a model.Actor) error { return e(st.Transition(ctx, a, active, model.Resolved, "")) },
+		"close":         func(a model.Actor) error { return e(st.Transition(ctx, a, resolved, model.Closed, "")) },
 		"reopen":        func(a model.Actor) error { return e(st.Reopen(ctx, a, resolved)) },
 		"review_complete": func(a model.Actor) error {
 			return e(st.WriteReview(ctx, a, resolved, model.ReviewEdit{Complete: true}))
 		},
-		"delete":       func(a model.Actor) error { return e(st.Delete(ctx, a, active, "mistake")) },
+		"delete": func(a model.Actor) error { return e(st.Delete(ctx, a, active, "mistake")) },
+		"edit": func(a model.Actor) error {
+			return e(st.Edit(ctx, a, active, model.Edit{Title: ptr("Corrected by " + a.Name)}))
+		},
 		"add_user":     func(a model.Actor) error { return e(st.AddUser(ctx, a, "zed", model.Member, nil)) },
 		"add_user_key": func(a model.Actor) error { return e(st.AddUserKey(ctx, a, "bob", sshKey(40, ""))) },
-		"remove_user":  func(a model.Actor) error { return e(st.RemoveUser(ctx, a, "vera")) },
+		"remove_user":  func(a model.Actor) error { return e(st.RemoveUser(ctx, a, "vera", "")) },
 		"backup": func(a model.Actor) error {
 			return e(st.Backup(ctx, a, filepath.Join(dir, a.Name+"-backup.db")))
 		},
@@ -60,7 +63,7 @@ func writeOps(st *store.Store, clk *testClock, dir string, active, resolved int6
 }
 
 // roleFixture is a store with the team, NIS2 enabled, an open P1 breach
-// with a customer, and a resolved P1 whose review lacks only "worked" and
+// with a customer, and a resolved P2 whose review lacks only "worked" and
 // an action item.
 func roleFixture(t *testing.T) (*store.Store, *testClock, map[string]func(model.Actor) error) {
 	t.Helper()
@@ -70,8 +73,9 @@ func roleFixture(t *testing.T) (*store.Store, *testClock, map[string]func(model.
 	enableNIS2(t, st)
 	active := declare(t, st, model.Declaration{Severity: model.P1, Breach: model.BreachYes, Customers: []string{"Acme"}})
 	must(st.SetContact(ctx, owner, active.ID, "Jane Doe", "dpo@example.com"))(t)
-	resolved := declare(t, st, model.Declaration{Severity: model.P1})
-	must(st.Transition(ctx, admin, resolved.ID, model.Resolved))(t)
+	resolved := declare(t, st, model.Declaration{Severity: model.P2, Breach: model.BreachNo})
+	must(st.Assign(ctx, admin, resolved.ID, "alice"))(t)
+	must(st.Transition(ctx, admin, resolved.ID, model.Resolved, ""))(t)
 	must(st.WriteReview(ctx, member, resolved.ID, model.ReviewEdit{RootCause: ptr("r"), NotWorked: ptr("n"), Impact: ptr("i")}))(t)
 	clk.Advance(time.Hour)
 	return st, clk, writeOps(st, clk, t.TempDir(), active.ID, resolved.ID)
@@ -96,7 +100,7 @@ func TestRoles(t *testing.T) {
 
 	memberMay := []string{"declare", "note", "check", "checklist_add", "ack", "review", "action_add", "action_done"}
 	memberMayNot := []string{"assign", "severity", "notify", "breach", "aware", "status_update", "report", "contain",
-		"resolve", "close", "reopen", "review_complete", "delete", "add_user", "add_user_key", "remove_user", "backup", "policy"}
+		"resolve", "close", "reopen", "review_complete", "delete", "edit", "add_user", "add_user_key", "remove_user", "backup", "policy"}
 	adminMayNot := []string{"add_user", "add_user_key", "remove_user", "backup", "policy"}
 
 	t.Run("member", func(t *testing.T) {
@@ -138,7 +142,7 @@ func TestRoles(t *testing.T) {
 			})
 		}
 		// Everything else an admin may do, in an order that keeps each valid.
-		for _, name := range []string{"declare", "note", "check", "checklist_add", "ack", "assign", "severity", "breach",
+		for _, name := range []string{"declare", "note", "check", "checklist_add", "ack", "edit", "assign", "severity", "breach",
 			"aware", "notify", "status_update", "report", "contain", "resolve", "review", "action_add", "action_done",
 			"review_complete", "reopen", "close", "delete"} {
 			if err := ops[name](admin); err != nil {

@@ -46,7 +46,7 @@ func TestScheduledBackups(t *testing.T) {
 	if !slices.Equal(names, want) {
 		t.Errorf("directory holds %v, want %v", names, want)
 	}
-	if got := evs[2].Text(); got != "took a scheduled backup to "+filepath.Join(dir, want[1])+", encrypted to 1 recipient(s); removed the 1 oldest" {
+	if got := evs[2].Text(nil); got != "took a scheduled backup to "+filepath.Join(dir, want[1])+", encrypted to 1 recipient(s); removed the 1 oldest" {
 		t.Errorf("event text %q", got)
 	}
 	if evs[0].Data["pruned"] != "0" || evs[0].Data["scheduled"] != "true" {

@@ -138,7 +138,7 @@ func (w *wtx) addKey(userID int64, name string, k model.Key) error {
 	return nil
 }
 
-func userEvent(w *wtx, action, name string, data map[string]string) model.Event {
+func userEvent(w *wtx, action model.Action, name string, data map[string]string) model.Event {
 	data["name"] = name
 	return model.Event{Time: w.now, Actor: w.actor.Name, Source: w.actor.Source, Action: action, Target: "user:" + name, Data: data}
 }
@@ -220,8 +220,10 @@ func (s *Store) AddUserKey(ctx context.Context, actor model.Actor, name, key str
 	})
 }
 
-// RemoveUser removes a user: soft-deleted, their keys no longer let anyone in.
-func (s *Store) RemoveUser(ctx context.Context, actor model.Actor, name string) (model.Event, error) {
+// RemoveUser removes a user: soft-deleted, their keys no longer let anyone
+// in. The active incidents they command are handed over to handoverTo,
+// which is needed when there are any (model.Handover).
+func (s *Store) RemoveUser(ctx context.Context, actor model.Actor, name, handoverTo string) (model.Event, error) {
 	return s.write(ctx, actor, model.ActManageUsers, func(w *wtx) (model.Event, error) {
 		u, err := getUser(w.ctx, w.tx, name)
 		if err != nil {
@@ -229,6 +231,30 @@ func (s *Store) RemoveUser(ctx context.Context, actor model.Actor, name string) 
 		}
 		if strings.EqualFold(u.Name, w.actor.Name) && !strings.HasPrefix(w.actor.Source, "local:") {
 			return model.Event{}, model.Errorf("you cannot remove yourself over SSH; ask another owner, or do it locally")
+		}
+		commanding, err := loadIncidents(w.ctx, w.tx, loadFull, "i.deleted_at IS NULL AND i.status != 'closed' AND i.commander = ? COLLATE NOCASE", u.Name)
+		if err != nil {
+			return model.Event{}, err
+		}
+		var to *model.User
+		if handoverTo != "" {
+			t, err := getUser(w.ctx, w.tx, handoverTo)
+			if err != nil {
+				return model.Event{}, err
+			}
+			to = &t
+		}
+		handovers, err := model.Handover(u.Name, commanding, to)
+		if err != nil {
+			return model.Event{}, err
+		}
+		for k, inc := range commanding {
+			if err := w.save(inc); err != nil {
+				return model.Event{}, err
+			}
+			if err := w.also(w.event(inc, model.ActAssign, handovers[k])); err != nil {
+				return model.Event{}, err
+			}
 		}
 		if _, err := w.tx.ExecContext(w.ctx, "DELETE FROM user_keys WHERE user_id = ?", u.ID); err != nil {
 			return model.Event{}, fmt.Errorf("remove keys: %w", err)
@@ -240,7 +266,15 @@ func (s *Store) RemoveUser(ctx context.Context, actor model.Actor, name string) 
 		for _, k := range u.Keys {
 			fps = append(fps, k.Fingerprint)
 		}
-		return userEvent(w, model.EvUserRemove, u.Name, map[string]string{"role": string(u.Role), "keys": strings.Join(fps, ", ")}), nil
+		data := map[string]string{"role": string(u.Role), "keys": strings.Join(fps, ", ")}
+		if len(commanding) > 0 {
+			refs := make([]string, len(commanding))
+			for k, inc := range commanding {
+				refs[k] = inc.Ref()
+			}
+			data["handover_to"], data["incidents"] = to.Name, strings.Join(refs, ", ")
+		}
+		return userEvent(w, model.EvUserRemove, u.Name, data), nil
 	})
 }
 
@@ -295,7 +329,7 @@ func (s *Store) RecordRefusedKey(ctx context.Context, fingerprint, user, source 
 
 // A login (userID set) also stamps the user's last login and the key's
 // last use (a certificate's key is no user key, so none is stamped).
-func (s *Store) recordAuth(ctx context.Context, actor model.Actor, action, target string, data map[string]string, userID int64, keyFP string) error {
+func (s *Store) recordAuth(ctx context.Context, actor model.Actor, action model.Action, target string, data map[string]string, userID int64, keyFP string) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin %s: %w", action, err)

@@ -52,7 +52,7 @@ func TestUsers(t *testing.T) {
 
 	// Removal: the user and their keys stop counting; the name and the
 	// keys can be used again.
-	ev = must(st.RemoveUser(ctx, owner, "carol"))(t)
+	ev = must(st.RemoveUser(ctx, owner, "carol", ""))(t)
 	if ev.Data["keys"] == "" || ev.Data["role"] != "admin" {
 		t.Errorf("user_remove event %+v", ev)
 	}
@@ -73,10 +73,10 @@ func TestUsers(t *testing.T) {
 	// Owners may remove themselves locally, not over SSH.
 	must(st.AddUser(ctx, owner, "olivia", model.Owner, nil))(t)
 	sshSelf := model.Actor{Name: "olivia", Role: model.Owner, Source: "ssh:192.0.2.1:2222"}
-	if err := e(st.RemoveUser(ctx, sshSelf, "olivia")); userError(t, err) == nil {
+	if err := e(st.RemoveUser(ctx, sshSelf, "olivia", "")); userError(t, err) == nil {
 		t.Error("an owner removed themselves over SSH")
 	}
-	must(st.RemoveUser(ctx, owner, "olivia"))(t)
+	must(st.RemoveUser(ctx, owner, "olivia", ""))(t)
 }
 
 func TestWriteWithoutActorIdentity(t *testing.T) {
@@ -124,21 +124,21 @@ func TestSessionWriteUsesCurrentRole(t *testing.T) {
 	u := must(st.User(ctx, "alice"))(t)
 	session := model.Actor{Name: "alice", Role: model.Admin, Source: "ssh:127.0.0.1:5000", UserID: u.ID}
 	inc := must(st.Declare(ctx, session, model.Declaration{Title: "disk full", Severity: "P2"}))(t)
-	must(st.SetSeverity(ctx, session, inc.ID, model.P3))(t)
+	must(st.SetSeverity(ctx, session, inc.ID, model.P3, ""))(t)
 
 	ev := must(st.SetUserRole(ctx, owner, "alice", model.Member))(t)
 	if ev.Action != model.EvUserRole || ev.Target != "user:alice" || ev.Data["from"] != "admin" || ev.Data["to"] != "member" ||
-		ev.Text() != "changed the role of user alice from admin to member" {
-		t.Errorf("user_role event %+v %q", ev, ev.Text())
+		ev.Text(nil) != "changed the role of user alice from admin to member" {
+		t.Errorf("user_role event %+v %q", ev, ev.Text(nil))
 	}
 	// The session still believes it is an admin.
-	err := e(st.SetSeverity(ctx, session, inc.ID, model.P1))
+	err := e(st.SetSeverity(ctx, session, inc.ID, model.P1, ""))
 	if me := userError(t, err); !strings.Contains(me.Error(), "a member cannot change severity") {
 		t.Errorf("a demoted admin's severity change: %v", err)
 	}
 	must(st.Note(ctx, session, inc.ID, "still a member"))(t)
 
-	must(st.RemoveUser(ctx, owner, "alice"))(t)
+	must(st.RemoveUser(ctx, owner, "alice", ""))(t)
 	before := len(must(st.Audit(ctx, time.Time{}))(t))
 	err = e(st.Note(ctx, session, inc.ID, "after removal"))
 	if !errors.Is(err, store.ErrRemoved) {
@@ -267,8 +267,8 @@ func TestAccessReview(t *testing.T) {
 	}
 	ev := must(st.RecordAccessReview(ctx, owner, "removed nobody"))(t)
 	if ev.Action != model.EvAccessReview || ev.Data["users"] != "2" || ev.Data["flagged"] != "2" ||
-		ev.Text() != "recorded an access review of 2 users (2 flagged): removed nobody" {
-		t.Errorf("access_review event %+v %q", ev, ev.Text())
+		ev.Text(nil) != "recorded an access review of 2 users (2 flagged): removed nobody" {
+		t.Errorf("access_review event %+v %q", ev, ev.Text(nil))
 	}
 	last, ok, err := st.LastAccessReview(ctx)
 	if !ok || err != nil || last.Seq != ev.Seq || !last.Time.Equal(now) {

@@ -70,6 +70,11 @@ func (s *Store) writeAt(ctx context.Context, actor model.Actor, act model.Action
 	if ev.Action == "" || ev.Target == "" {
 		return model.Event{}, fmt.Errorf("store: %s wrote no event; refusing to commit a write the audit cannot see", act)
 	}
+	if ev.IncidentID != 0 {
+		if err := w.refreshHeld(ev.IncidentID); err != nil {
+			return model.Event{}, err
+		}
+	}
 	if ev.Seq, err = w.appendEvent(ev); err != nil {
 		return model.Event{}, err
 	}
@@ -120,8 +125,56 @@ func (w *wtx) appendEvent(ev model.Event) (int64, error) {
 	return res.LastInsertId()
 }
 
+// refreshHeld keeps an incident's held flag (closed, with a deadline still
+// open) in step with everything the write changed, so the board can find
+// the closed incidents it must still show without loading every closed one.
+func (w *wtx) refreshHeld(id int64) error {
+	inc, err := getIncident(w.ctx, w.tx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil // deleted: on no board
+	}
+	if err != nil {
+		return err
+	}
+	pol, err := w.policy()
+	if err != nil {
+		return err
+	}
+	if _, err := w.tx.ExecContext(w.ctx, "UPDATE incidents SET held = ? WHERE id = ? AND held != ?", pol.Held(inc, w.now), id, pol.Held(inc, w.now)); err != nil {
+		return fmt.Errorf("hold %s on the board: %w", inc.Ref(), err)
+	}
+	return nil
+}
+
+// refreshAllHeld recomputes the held flag of every closed incident: the
+// policy decides which deadlines apply, so a policy change may hold or
+// release any of them.
+func (w *wtx) refreshAllHeld() error {
+	pol, err := w.policy()
+	if err != nil {
+		return err
+	}
+	list, err := loadIncidents(w.ctx, w.tx, loadList, "i.deleted_at IS NULL AND i.status = 'closed'")
+	if err != nil {
+		return err
+	}
+	for _, inc := range list {
+		if _, err := w.tx.ExecContext(w.ctx, "UPDATE incidents SET held = ? WHERE id = ? AND held != ?", pol.Held(inc, w.now), inc.ID, pol.Held(inc, w.now)); err != nil {
+			return fmt.Errorf("hold %s on the board: %w", inc.Ref(), err)
+		}
+	}
+	return nil
+}
+
+// also appends an event besides the one the write returns (an override
+// before the transition it allowed), in the same transaction.
+func (w *wtx) also(ev model.Event) error {
+	_, err := w.appendEvent(ev)
+	return err
+}
+
 // event builds an event about an incident.
-func (w *wtx) event(inc *model.Incident, action string, data map[string]string) model.Event {
+func (w *wtx) event(inc *model.Incident, action model.Action, data map[string]string) model.Event {
 	if data == nil {
 		data = map[string]string{}
 	}
@@ -174,19 +227,22 @@ func (w *wtx) save(inc *model.Incident) error {
 	if inc.Commander != "" {
 		commander = inc.Commander
 	}
+
 	res, err := w.tx.ExecContext(w.ctx, `UPDATE incidents SET title=?, summary=?, severity=?, status=?, source=?, breach=?,
 		availability=?, customers=?, data_categories=?, subjects_approx=?, records_approx=?, consequences=?, commander=?,
 		detected_at=?, aware_at=?, acknowledged_at=?, contained_at=?, resolved_at=?, closed_at=?,
 		review_root_cause=?, review_worked=?, review_not_worked=?, review_impact=?, review_completed_at=?,
 		review_completed_by=?, updated_at=?, deleted_at=?, version=?,
-		subject_categories=?, measures_proposed=?, mitigation=?, contact_name=?, contact_details=? WHERE id=? AND version=?`,
+		subject_categories=?, measures_proposed=?, mitigation=?, contact_name=?, contact_details=?,
+		data_loss=?, major_at=?, restored_at=?, recovery_point=? WHERE id=? AND version=?`,
 		inc.Title, inc.Summary, inc.Severity, inc.Status, inc.Source, inc.Breach, inc.Availability, string(customers), string(cats),
 		inc.SubjectsApprox, inc.RecordsApprox, inc.Consequences, commander,
 		toUnix(inc.DetectedAt), toUnix(inc.AwareAt), toUnix(inc.AcknowledgedAt), toUnix(inc.ContainedAt),
 		toUnix(inc.ResolvedAt), toUnix(inc.ClosedAt),
 		inc.Review.RootCause, inc.Review.Worked, inc.Review.NotWorked, inc.Review.Impact, toUnix(inc.Review.CompletedAt),
 		inc.Review.CompletedBy, w.now.Unix(), toUnix(inc.DeletedAt), inc.Version+1,
-		lists[0], lists[1], lists[2], inc.ContactName, inc.ContactDetails, inc.ID, inc.Version)
+		lists[0], lists[1], lists[2], inc.ContactName, inc.ContactDetails,
+		inc.DataLoss, toUnix(inc.MajorAt), toUnix(inc.RestoredAt), toUnix(inc.RecoveryPoint), inc.ID, inc.Version)
 	if err != nil {
 		return fmt.Errorf("save %s: %w", inc.Ref(), err)
 	}

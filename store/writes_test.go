@@ -23,9 +23,10 @@ func TestEveryWriteLeavesOneEvent(t *testing.T) {
 	backup := filepath.Join(t.TempDir(), "backup.db")
 
 	steps := []struct {
-		name, action string
-		incident     bool // the event is about the incident under test
-		do           func() (model.Event, error)
+		name     string
+		action   model.Action
+		incident bool // the event is about the incident under test
+		do       func() (model.Event, error)
 	}{
 		{"AddUser", model.EvUserAdd, false, func() (model.Event, error) {
 			return st.AddUser(ctx, owner, "alice", model.Admin, nil)
@@ -40,7 +41,7 @@ func TestEveryWriteLeavesOneEvent(t *testing.T) {
 			return st.AddUser(ctx, owner, "temp", model.Viewer, []string{sshKey(3, "")})
 		}},
 		{"RemoveUser", model.EvUserRemove, false, func() (model.Event, error) {
-			return st.RemoveUser(ctx, owner, "temp")
+			return st.RemoveUser(ctx, owner, "temp", "")
 		}},
 		{"SetUserRole", model.EvUserRole, false, func() (model.Event, error) {
 			return st.SetUserRole(ctx, owner, "bob", model.Viewer)
@@ -66,9 +67,9 @@ func TestEveryWriteLeavesOneEvent(t *testing.T) {
 			}
 			return model.Event{}, err
 		}},
-		{"Transition ack", "ack", true, func() (model.Event, error) { return st.Transition(ctx, member, id, model.Acknowledged) }},
+		{"Transition ack", "ack", true, func() (model.Event, error) { return st.Transition(ctx, member, id, model.Acknowledged, "") }},
 		{"Assign", "assign", true, func() (model.Event, error) { return st.Assign(ctx, admin, id, "alice") }},
-		{"SetSeverity", "severity", true, func() (model.Event, error) { return st.SetSeverity(ctx, admin, id, model.P0) }},
+		{"SetSeverity", "severity", true, func() (model.Event, error) { return st.SetSeverity(ctx, admin, id, model.P0, "") }},
 		{"SetBreach", "breach", true, func() (model.Event, error) {
 			return st.SetBreach(ctx, admin, id, model.BreachFacts{Breach: ptr(model.BreachYes), Customer: "Acme", Subjects: ptr(int64(1200))})
 		}},
@@ -114,10 +115,10 @@ func TestEveryWriteLeavesOneEvent(t *testing.T) {
 		{"Report", "report", true, func() (model.Event, error) {
 			return st.Report(ctx, admin, id, "nis2-warning", time.Time{})
 		}},
-		{"Transition contain", "contain", true, func() (model.Event, error) { return st.Transition(ctx, admin, id, model.Contained) }},
-		{"Transition resolve", "resolve", true, func() (model.Event, error) { return st.Transition(ctx, admin, id, model.Resolved) }},
+		{"Transition contain", "contain", true, func() (model.Event, error) { return st.Transition(ctx, admin, id, model.Contained, "") }},
+		{"Transition resolve", "resolve", true, func() (model.Event, error) { return st.Transition(ctx, admin, id, model.Resolved, "") }},
 		{"Reopen", "reopen", true, func() (model.Event, error) { return st.Reopen(ctx, admin, id) }},
-		{"Transition resolve again", "resolve", true, func() (model.Event, error) { return st.Transition(ctx, admin, id, model.Resolved) }},
+		{"Transition resolve again", "resolve", true, func() (model.Event, error) { return st.Transition(ctx, admin, id, model.Resolved, "") }},
 		{"WriteReview", "review", true, func() (model.Event, error) {
 			return st.WriteReview(ctx, member, id, model.ReviewEdit{RootCause: ptr("leaked key"), Worked: ptr("alerting"),
 				NotWorked: ptr("key inventory"), Impact: ptr("two customers")})
@@ -129,7 +130,19 @@ func TestEveryWriteLeavesOneEvent(t *testing.T) {
 		{"WriteReview complete", "review_complete", true, func() (model.Event, error) {
 			return st.WriteReview(ctx, admin, id, model.ReviewEdit{Complete: true})
 		}},
-		{"Transition close", "close", true, func() (model.Event, error) { return st.Transition(ctx, admin, id, model.Closed) }},
+		{"Restored", "restored", true, func() (model.Event, error) {
+			return st.Restored(ctx, admin, id, time.Time{}, clk.Now().Add(-2*time.Hour))
+		}},
+		{"Postmortem", "postmortem", true, func() (model.Event, error) {
+			return st.Postmortem(ctx, admin, id, nil, true, time.Time{})
+		}},
+		{"Edit", "edit", true, func() (model.Event, error) {
+			return st.Edit(ctx, admin, id, model.Edit{Title: ptr("Customer data exposed via the API"), DataLoss: ptr(true)})
+		}},
+		// The override event comes first, then the close.
+		{"Transition close by override", "close", true, func() (model.Event, error) {
+			return st.Transition(ctx, admin, id, model.Closed, "notices owed are tracked on the board")
+		}},
 		{"Declare second", "declare", false, func() (model.Event, error) {
 			inc, err := st.Declare(ctx, owner, model.Declaration{Title: "Duplicate of INC-1", Severity: model.P3})
 			if inc != nil {
@@ -148,6 +161,12 @@ func TestEveryWriteLeavesOneEvent(t *testing.T) {
 			t.Fatalf("%s: %v", s.name, err)
 		}
 		evs := auditAll(t, st)
+		if strings.HasSuffix(s.name, "by override") {
+			before++
+			if o := evs[len(evs)-2]; o.Action != model.EvOverride || o.Data["reason"] == "" || o.Data["gates"] == "" {
+				t.Errorf("%s: the event before the close is %+v; want an override with its gates and reason", s.name, o)
+			}
+		}
 		if len(evs) != before+1 {
 			t.Fatalf("%s: %d events before, %d after; want exactly one more", s.name, before, len(evs))
 		}
@@ -167,14 +186,15 @@ func TestEveryWriteLeavesOneEvent(t *testing.T) {
 		if last.Actor == "" || last.Source == "" {
 			t.Errorf("%s: event lacks actor or source: %+v", s.name, last)
 		}
-		if txt := last.Text(); txt == "" || strings.HasPrefix(txt, last.Action+" ") {
+		if txt := last.Text(nil); txt == "" || strings.HasPrefix(txt, string(last.Action)+" ") {
 			t.Errorf("%s: event %q has no sentence of its own: %q", s.name, last.Action, txt)
 		}
 	}
 	// Every incident write bumped the version once; declare set it to 1.
+	// The override event is part of the close's write.
 	inc := mustIncident(t, st, id)
 	tl := must(st.Timeline(ctx, id))(t)
-	if inc.Version != int64(len(tl)) {
+	if inc.Version != int64(len(tl))-1 {
 		t.Errorf("version %d after %d timeline events; want equal", inc.Version, len(tl))
 	}
 }
@@ -205,20 +225,21 @@ func TestRefusedWritesChangeNothing(t *testing.T) {
 	// contained: a contained P2.
 	open := declare(t, st, model.Declaration{Title: "Open one"})
 	ack := declare(t, st, model.Declaration{Title: "Acked one", Severity: model.P1})
-	must(st.Transition(ctx, member, ack.ID, model.Acknowledged))(t)
+	must(st.Transition(ctx, member, ack.ID, model.Acknowledged, ""))(t)
 	must(st.Assign(ctx, admin, ack.ID, "alice"))(t)
 	must(st.AddActionItem(ctx, member, ack.ID, "Fix it", "bob", "2026-04-01"))(t)
 	p1 := declare(t, st, model.Declaration{Title: "Resolved P1", Severity: model.P1})
-	must(st.Transition(ctx, admin, p1.ID, model.Resolved))(t)
+	must(st.Assign(ctx, admin, p1.ID, "bob"))(t)
+	must(st.Transition(ctx, admin, p1.ID, model.Resolved, ""))(t)
 	must(st.WriteReview(ctx, member, p1.ID, model.ReviewEdit{RootCause: ptr("unknown yet")}))(t)
 	breach := declare(t, st, model.Declaration{Title: "Breach", Breach: model.BreachYes, Customers: []string{"Acme", "Globex"}})
 	noContact := declare(t, st, model.Declaration{Title: "No contact", Breach: model.BreachYes, Customers: []string{"Acme"}})
 	must(st.SetContact(ctx, admin, breach.ID, "Jane Doe", "dpo@example.com"))(t)
 	must(st.Notify(ctx, admin, breach.ID, store.NotifyInput{Customer: "Acme"}))(t)
-	closed := declare(t, st, model.Declaration{Title: "Closed P3", Severity: model.P3})
-	must(st.Transition(ctx, admin, closed.ID, model.Closed))(t)
+	closed := declare(t, st, model.Declaration{Title: "Closed P3", Severity: model.P3, Breach: model.BreachNo})
+	must(st.Transition(ctx, admin, closed.ID, model.Closed, ""))(t)
 	contained := declare(t, st, model.Declaration{Title: "Contained", Severity: model.P2})
-	must(st.Transition(ctx, admin, contained.ID, model.Contained))(t)
+	must(st.Transition(ctx, admin, contained.ID, model.Contained, ""))(t)
 	sshOwner := model.Actor{Name: "alice", Role: model.Owner, Source: "ssh:192.0.2.9:40000"}
 
 	cases := []refusal{
@@ -229,7 +250,7 @@ func TestRefusedWritesChangeNothing(t *testing.T) {
 			return err
 		}},
 		{"member assign", "role", func() error { return e(st.Assign(ctx, member, open.ID, "bob")) }},
-		{"member resolve", "role", func() error { return e(st.Transition(ctx, member, open.ID, model.Resolved)) }},
+		{"member resolve", "role", func() error { return e(st.Transition(ctx, member, open.ID, model.Resolved, "")) }},
 		{"member complete review", "role", func() error {
 			return e(st.WriteReview(ctx, member, p1.ID, model.ReviewEdit{Worked: ptr("x"), Complete: true}))
 		}},
@@ -271,8 +292,8 @@ func TestRefusedWritesChangeNothing(t *testing.T) {
 		{"action done unknown", "invalid", func() error { return e(st.ActionDone(ctx, member, ack.ID, 99)) }},
 		{"aware in future", "invalid", func() error { return e(st.SetAware(ctx, admin, open.ID, clk.Now().Add(time.Hour))) }},
 		{"aware unchanged", "invalid", func() error { return e(st.SetAware(ctx, admin, open.ID, open.AwareAt)) }},
-		{"severity unchanged", "invalid", func() error { return e(st.SetSeverity(ctx, admin, open.ID, model.P2)) }},
-		{"severity unknown", "invalid", func() error { return e(st.SetSeverity(ctx, admin, open.ID, "P9")) }},
+		{"severity unchanged", "invalid", func() error { return e(st.SetSeverity(ctx, admin, open.ID, model.P2, "")) }},
+		{"severity unknown", "invalid", func() error { return e(st.SetSeverity(ctx, admin, open.ID, "P9", "")) }},
 		{"breach nothing", "invalid", func() error { return e(st.SetBreach(ctx, admin, open.ID, model.BreachFacts{})) }},
 		{"breach negative", "invalid", func() error {
 			return e(st.SetBreach(ctx, admin, open.ID, model.BreachFacts{Subjects: ptr(int64(-1))}))
@@ -313,7 +334,7 @@ func TestRefusedWritesChangeNothing(t *testing.T) {
 		{"assign viewer", "invalid", func() error { return e(st.Assign(ctx, admin, open.ID, "vera")) }},
 		{"assign same commander", "invalid", func() error { return e(st.Assign(ctx, admin, ack.ID, "Alice")) }},
 		{"assign on closed", "invalid", func() error { return e(st.Assign(ctx, admin, closed.ID, "alice")) }},
-		{"severity on closed", "invalid", func() error { return e(st.SetSeverity(ctx, admin, closed.ID, model.P1)) }},
+		{"severity on closed", "invalid", func() error { return e(st.SetSeverity(ctx, admin, closed.ID, model.P1, "")) }},
 		{"add user bad name", "invalid", func() error { return e(st.AddUser(ctx, owner, "a b", model.Member, nil)) }},
 		{"add user twice", "invalid", func() error { return e(st.AddUser(ctx, owner, "ALICE", model.Member, nil)) }},
 		{"add user bad role", "invalid", func() error { return e(st.AddUser(ctx, owner, "zed", "boss", nil)) }},
@@ -324,7 +345,7 @@ func TestRefusedWritesChangeNothing(t *testing.T) {
 		{"add key private", "invalid", func() error {
 			return e(st.AddUserKey(ctx, owner, "bob", "-----BEGIN OPENSSH PRIVATE KEY-----"))
 		}},
-		{"remove self over ssh", "invalid", func() error { return e(st.RemoveUser(ctx, sshOwner, "alice")) }},
+		{"remove self over ssh", "invalid", func() error { return e(st.RemoveUser(ctx, sshOwner, "alice", "")) }},
 		{"policy invalid", "invalid", func() error {
 			_, err := st.SetPolicy(ctx, owner, func(p *model.Policy) (string, error) { p.ReviewDays = 0; return "0 days", nil })
 			return err
@@ -363,24 +384,24 @@ func TestRefusedWritesChangeNothing(t *testing.T) {
 		{"backup into missing dir", "invalid", func() error { return e(st.Backup(ctx, owner, filepath.Join(dir, "no", "b.db"))) }},
 		// not found
 		{"note missing incident", "notfound", func() error { return e(st.Note(ctx, member, 999, "hello")) }},
-		{"transition missing incident", "notfound", func() error { return e(st.Transition(ctx, admin, 999, model.Resolved)) }},
+		{"transition missing incident", "notfound", func() error { return e(st.Transition(ctx, admin, 999, model.Resolved, "")) }},
 		{"delete missing incident", "notfound", func() error { return e(st.Delete(ctx, admin, 999, "gone")) }},
 		{"assign unknown user", "notfound", func() error { return e(st.Assign(ctx, admin, open.ID, "nobody")) }},
-		{"remove unknown user", "notfound", func() error { return e(st.RemoveUser(ctx, owner, "nobody")) }},
+		{"remove unknown user", "notfound", func() error { return e(st.RemoveUser(ctx, owner, "nobody", "")) }},
 		{"key for unknown user", "notfound", func() error { return e(st.AddUserKey(ctx, owner, "nobody", sshKey(7, ""))) }},
 		// illegal transitions
-		{"ack twice", "transition", func() error { return e(st.Transition(ctx, member, ack.ID, model.Acknowledged)) }},
-		{"contain after resolve", "transition", func() error { return e(st.Transition(ctx, admin, p1.ID, model.Contained)) }},
-		{"ack a resolved incident", "transition", func() error { return e(st.Transition(ctx, admin, p1.ID, model.Acknowledged)) }},
-		{"resolve a closed incident", "transition", func() error { return e(st.Transition(ctx, admin, closed.ID, model.Resolved)) }},
-		{"close a closed incident", "transition", func() error { return e(st.Transition(ctx, admin, closed.ID, model.Closed)) }},
-		{"back to open", "transition", func() error { return e(st.Transition(ctx, admin, ack.ID, model.Open)) }},
+		{"ack twice", "transition", func() error { return e(st.Transition(ctx, member, ack.ID, model.Acknowledged, "")) }},
+		{"contain after resolve", "transition", func() error { return e(st.Transition(ctx, admin, p1.ID, model.Contained, "")) }},
+		{"ack a resolved incident", "transition", func() error { return e(st.Transition(ctx, admin, p1.ID, model.Acknowledged, "")) }},
+		{"resolve a closed incident", "transition", func() error { return e(st.Transition(ctx, admin, closed.ID, model.Resolved, "")) }},
+		{"close a closed incident", "transition", func() error { return e(st.Transition(ctx, admin, closed.ID, model.Closed, "")) }},
+		{"back to open", "transition", func() error { return e(st.Transition(ctx, admin, ack.ID, model.Open, "")) }},
 		{"reopen contained", "transition", func() error { return e(st.Reopen(ctx, admin, contained.ID)) }},
 		{"reopen acknowledged", "transition", func() error { return e(st.Reopen(ctx, admin, ack.ID)) }},
 		{"reopen closed", "transition", func() error { return e(st.Reopen(ctx, admin, closed.ID)) }},
 		// close gate
-		{"close P1 without review", "gate", func() error { return e(st.Transition(ctx, admin, p1.ID, model.Closed)) }},
-		{"close acknowledged P1 without review", "gate", func() error { return e(st.Transition(ctx, admin, ack.ID, model.Closed)) }},
+		{"close P1 without review", "gate", func() error { return e(st.Transition(ctx, admin, p1.ID, model.Closed, "")) }},
+		{"close acknowledged P1 without review", "gate", func() error { return e(st.Transition(ctx, admin, ack.ID, model.Closed, "")) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 // write runs a store write off the update loop; its answer comes back as
 // a doneMsg to the form that asked (nil for a plain key).
 func (m *Model) write(f *form, do func(c context.Context, st *store.Store, a model.Actor) (model.Event, error)) tea.Cmd {
-	st, actor := m.o.Store, m.o.Actor
+	st, actor, loc := m.o.Store, m.o.Actor, m.policy().Location()
 	return func() tea.Msg {
 		c, cancel := ctx()
 		defer cancel()
@@ -25,7 +25,7 @@ func (m *Model) write(f *form, do func(c context.Context, st *store.Store, a mod
 		if err != nil {
 			return doneMsg{err: err, form: f}
 		}
-		return doneMsg{text: ev.Text(), id: ev.IncidentID, form: f}
+		return doneMsg{text: ev.Text(loc), id: ev.IncidentID, form: f}
 	}
 }
 
@@ -40,13 +40,17 @@ func (m *Model) done(msg doneMsg) tea.Cmd {
 		m.setFlash(msg.err.Error(), true)
 		return nil
 	}
+	var then func() tea.Cmd
 	if msg.form != nil && msg.form == m.form {
-		m.form = nil
+		m.form, then = nil, msg.form.then
 	}
 	if msg.declared && msg.id != 0 {
 		m.board.sel = msg.id
 	}
 	m.setFlash(msg.text, false)
+	if then != nil {
+		return then()
+	}
 	return nil
 }
 
@@ -59,9 +63,22 @@ func (m *Model) incidentAction(msg tea.KeyPressMsg, inc *model.Incident) tea.Cmd
 		if !m.allowed(b) {
 			return nil
 		}
-		m.ask = &confirm{text: fmt.Sprintf("%s %s? It is %s now.", verb, ref, inc.Status), yes: func() tea.Cmd {
+		if err := model.CheckTransition(ref, inc.Status, to); err != nil {
+			m.setFlash(err.Error(), true)
+			return nil
+		}
+		if gs := model.Gates(m.full(inc), to, m.policy(), m.now); len(gs) > 0 {
+			return m.openForm(m.overrideForm(m.full(inc), to, verb, gs))
+		}
+		text := fmt.Sprintf("%s %s? It is %s now.", verb, ref, inc.Status)
+		if to == model.Closed {
+			for _, l := range closeNotes(m.full(inc)) {
+				text += " " + l
+			}
+		}
+		m.ask = &confirm{text: text, yes: func() tea.Cmd {
 			return m.write(nil, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
-				return st.Transition(c, a, id, to)
+				return st.Transition(c, a, id, to, "")
 			})
 		}}
 		return nil
@@ -70,7 +87,7 @@ func (m *Model) incidentAction(msg tea.KeyPressMsg, inc *model.Incident) tea.Cmd
 	case key.Matches(msg, k.Ack.Binding):
 		if m.allowed(k.Ack) {
 			return m.write(nil, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
-				return st.Transition(c, a, id, model.Acknowledged)
+				return st.Transition(c, a, id, model.Acknowledged, "")
 			})
 		}
 	case key.Matches(msg, k.Contain.Binding):
@@ -102,6 +119,64 @@ func (m *Model) incidentAction(msg tea.KeyPressMsg, inc *model.Incident) tea.Cmd
 		}
 	}
 	return nil
+}
+
+// full is the incident in full when the incident view has it loaded (its
+// checklist too), else the board's copy.
+func (m *Model) full(inc *model.Incident) *model.Incident {
+	if m.inc.inc != nil && m.inc.inc.ID == inc.ID {
+		return m.inc.inc
+	}
+	return inc
+}
+
+// closeNotes are what closing leaves behind without holding it back: open
+// checklist items and customers never notified.
+func closeNotes(inc *model.Incident) []string {
+	var notes []string
+	var open []string
+	for _, it := range inc.Checklist {
+		if it.State == model.ItemTodo {
+			open = append(open, it.Key)
+		}
+	}
+	switch {
+	case len(open) > 0:
+		notes = append(notes, fmt.Sprintf("Checklist items still open: %s.", strings.Join(open, ", ")))
+	case inc.Checklist == nil && inc.Progress.Settled() < inc.Progress.Total:
+		notes = append(notes, fmt.Sprintf("%d checklist items still open.", inc.Progress.Total-inc.Progress.Settled()))
+	}
+	if un := inc.Unnotified(); len(un) > 0 && inc.Breach != model.BreachNo {
+		notes = append(notes, fmt.Sprintf("Not notified: %s.", model.SanitizeLine(strings.Join(un, ", "))))
+	}
+	return notes
+}
+
+// overrideForm is the confirmation of a move the lifecycle gates hold
+// back: it lists them (and, for closing, what else is left open), and
+// asks an admin for the reason to pass them anyway.
+func (m *Model) overrideForm(inc *model.Incident, to model.Status, verb string, gs []model.Gate) *form {
+	id, ref := inc.ID, inc.Ref()
+	intro := []string{fmt.Sprintf("%s cannot be %s yet:", ref, strings.ToLower(strings.TrimPrefix(verb, "Mark ")))}
+	if to == model.Closed {
+		intro[0] = ref + " cannot be closed yet:"
+	}
+	for _, g := range gs {
+		intro = append(intro, "  ✖ "+model.SanitizeLine(g.Short))
+	}
+	if to == model.Closed {
+		for _, n := range closeNotes(inc) {
+			intro = append(intro, "  · "+n)
+		}
+	}
+	intro = append(intro, "Deal with these first (esc), or give the reason to pass them anyway; it is recorded as an override.")
+	return &form{title: fmt.Sprintf("%s %s — held back", verb, ref), intro: intro,
+		fields: []*field{textField("reason", "Override reason", "", checkText("override reason", model.SingleLine, 1, model.MaxReason))},
+		submit: func(v values) tea.Cmd {
+			return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+				return st.Transition(c, a, id, to, v["reason"])
+			})
+		}}
 }
 
 func (m *Model) noteWrite(id int64, text string) tea.Cmd {
@@ -177,14 +252,36 @@ func (m *Model) declareForm() *form {
 	}
 }
 
+// severityForm changes the severity, with the reason for the timeline,
+// after a confirmation; raising to P0/P1 an incident without a commander
+// goes on to ask for one.
 func (m *Model) severityForm(inc *model.Incident) *form {
-	id := inc.ID
-	return &form{title: "Severity of " + inc.Ref(), fields: []*field{choiceField("severity", "Severity", severityChoices(), string(inc.Severity))},
-		submit: func(v values) tea.Cmd {
-			return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
-				return st.SetSeverity(c, a, id, model.Severity(v["severity"]))
-			})
-		}}
+	id, ref, from := inc.ID, inc.Ref(), inc.Severity
+	f := &form{title: "Severity of " + ref, fields: []*field{
+		choiceField("severity", "Severity", severityChoices(), string(inc.Severity)),
+		textField("reason", "Reason", "", checkText("reason", model.SingleLine, 1, model.MaxReason)).withHint("why, for the timeline"),
+	}}
+	f.confirm = func(v values) (string, error) {
+		to := model.Severity(v["severity"])
+		if to == from {
+			return "", model.Errorf("%s is already %s; choose another severity, or esc", ref, to)
+		}
+		text := fmt.Sprintf("Change the severity of %s from %s to %s?", ref, from, to)
+		if to.NeedsCommander() && !inc.HasCommander() {
+			text += " A " + string(to) + " needs an incident commander: you will be asked for one next."
+		}
+		return text, nil
+	}
+	f.submit = func(v values) tea.Cmd {
+		to := model.Severity(v["severity"])
+		if to.NeedsCommander() && !inc.HasCommander() && m.allowed(m.keys.Assign) {
+			f.then = func() tea.Cmd { return m.assignForm(inc) }
+		}
+		return m.write(f, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+			return st.SetSeverity(c, a, id, to, v["reason"])
+		})
+	}
+	return f
 }
 
 func (m *Model) assignForm(inc *model.Incident) tea.Cmd {
@@ -469,4 +566,79 @@ func (m *Model) updateForm(inc *model.Incident) *form {
 				return st.PostUpdate(c, a, id, in)
 			})
 		}}
+}
+
+// editForm corrects an incident's facts from the Details tab: title,
+// summary, source, detection time, availability and data loss. The
+// confirmation says each change, before and after, and the deadlines the
+// correction moves.
+func (m *Model) editForm(inc *model.Incident) *form {
+	id, ref := inc.ID, inc.Ref()
+	pol := m.policy()
+	loc := pol.Location()
+	var sources []choice
+	for _, s := range model.Sources {
+		sources = append(sources, choice{string(s), string(s), ""})
+	}
+	yesNo := func(v bool) string {
+		if v {
+			return "yes"
+		}
+		return "no"
+	}
+	var planned model.Edit
+	plan := func(v values) (model.Edit, error) {
+		title, summary, src := v["title"], v["summary"], model.Source(v["source"])
+		avail, loss := v["availability"] == "yes", v["data_loss"] == "yes"
+		e := model.Edit{Title: &title, Summary: &summary, Source: &src, Availability: &avail, DataLoss: &loss}
+		at, err := m.parseTime(v["detected"])
+		if err != nil {
+			return model.Edit{}, err
+		}
+		// A time unchanged to the second is no correction.
+		if !at.Truncate(time.Second).Equal(inc.DetectedAt) {
+			e.DetectedAt = &at
+		}
+		return e, nil
+	}
+	return &form{title: "Correct " + ref, fields: []*field{
+		textField("title", "Title", inc.Title, checkText("title", model.SingleLine, 1, model.MaxTitle)),
+		areaField("summary", "Summary", inc.Summary, checkText("summary", model.MultiLine, 0, model.MaxSummary)),
+		choiceField("source", "Detected by", sources, string(inc.Source)),
+		textField("detected", "Detected at", inc.DetectedAt.In(loc).Format(time.RFC3339), func(v string) error {
+			_, err := m.parseTime(v)
+			return err
+		}).withHint("when the alert or report really arrived; moves the acknowledgement target"),
+		choiceField("availability", "Availability affected", []choice{{"no", "no", ""},
+			{"yes", "yes", "Status updates while unresolved, a post-mortem after, and a restore deadline."}}, yesNo(inc.Availability)),
+		choiceField("data_loss", "Data lost", []choice{{"no", "no", ""},
+			{"yes", "yes", "A restore deadline, and the loss window against the recovery point objective."}}, yesNo(inc.DataLoss)),
+	}, confirm: func(v values) (string, error) {
+		e, err := plan(v)
+		if err != nil {
+			return "", err
+		}
+		after := *inc
+		data, err := model.ApplyEdit(&after, e, m.o.Clock.Now())
+		if err != nil {
+			return "", err
+		}
+		planned = e
+		text := "Correct " + ref + "? " + (model.Event{Action: model.ActEdit, Target: ref, Data: data}).Text(loc) + "."
+		now := m.o.Clock.Now()
+		old := pol.Deadlines(inc, now)
+		for _, d := range pol.Deadlines(&after, now) {
+			if o, ok := model.Find(old, d.Kind); ok && !o.DueAt.Equal(d.DueAt) && d.State != model.NA {
+				text += fmt.Sprintf(" The %s deadline moves to %s.", d.Label, d.DueAt.In(loc).Format(model.TimeFormat))
+			} else if !ok && d.State != model.NA {
+				text += fmt.Sprintf(" The %s deadline starts, due %s.", d.Label, d.DueAt.In(loc).Format(model.TimeFormat))
+			}
+		}
+		return model.SanitizeLine(text), nil
+	}, submit: func(values) tea.Cmd {
+		e := planned
+		return m.write(m.form, func(c context.Context, st *store.Store, a model.Actor) (model.Event, error) {
+			return st.Edit(c, a, id, e)
+		})
+	}}
 }

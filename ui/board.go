@@ -178,8 +178,12 @@ func (m *Model) boardView() string {
 // header is the top line: counts by severity, who is online, the time,
 // and EXERCISE on an exercise database.
 func (m *Model) header(w int) string {
-	left := m.headerLeft.get(headerKey{snap: m.snap, styles: m.stylesGen}, m.headerLeftView)
-	right := m.now.In(m.policy().Location()).Format("Mon 2 Jan 15:04:05 MST")
+	left := m.headerLeft.get(headerKey{snap: m.snap, styles: m.stylesGen, day: m.now.In(m.policy().Location()).YearDay()}, m.headerLeftView)
+	layout := "Mon 2 Jan 15:04:05 MST"
+	if w < 100 {
+		layout = "15:04:05 MST" // the room goes to what the board holds
+	}
+	right := m.now.In(m.policy().Location()).Format(layout)
 	if b := m.backupAge(); b != "" {
 		right = b + "  " + right
 	}
@@ -233,6 +237,7 @@ func (m *Model) backupAge() string {
 type headerKey struct {
 	snap   *Snapshot
 	styles int
+	day    int // action items fall overdue as a day begins
 }
 
 // headerLeftView is the header's left part, which changes only with the
@@ -240,8 +245,13 @@ type headerKey struct {
 func (m *Model) headerLeftView() string {
 	parts := []string{m.st.Title.Render("SITREP")}
 	counts := map[model.Severity]int{}
+	closed := 0
 	if m.snap != nil && m.snap.Board != nil {
 		for _, inc := range m.snap.Board.Incidents {
+			if !inc.Status.Active() {
+				closed++ // on the board only while a clock runs
+				continue
+			}
 			counts[inc.Severity]++
 		}
 	}
@@ -254,6 +264,25 @@ func (m *Model) headerLeftView() string {
 		sev = append(sev, st.Render(fmt.Sprintf("%s %d", s, counts[s])))
 	}
 	parts = append(parts, strings.Join(sev, " "))
+	if closed > 0 {
+		parts = append(parts, m.st.Error.Render(fmt.Sprintf("%d CLOSED, clock running", closed)))
+	}
+	// Admins follow the review action items up: the overdue ones show.
+	if m.o.Actor.Role.AtLeast(model.Admin) && m.snap != nil && m.snap.Board != nil {
+		overdue := 0
+		for _, a := range m.snap.Board.OpenActions {
+			if a.Overdue(m.now, m.policy().Location()) {
+				overdue++
+			}
+		}
+		if overdue > 0 {
+			noun := "action items"
+			if overdue == 1 {
+				noun = "action item"
+			}
+			parts = append(parts, m.st.Error.Render(fmt.Sprintf("%d %s overdue (sitrep actions --open)", overdue, noun)))
+		}
+	}
 	if m.snap != nil && len(m.snap.Online) > 0 {
 		parts = append(parts, m.st.Dim.Render("online: ")+model.SanitizeLine(strings.Join(m.snap.Online, ", ")))
 	}
@@ -307,6 +336,7 @@ type columns struct {
 type rowText struct {
 	ref, title, status, ic, check, due, breach, source, customers string
 	sev                                                           model.Severity
+	closed                                                        bool
 	icStyle                                                       lipgloss.Style
 	dueStyled                                                     string
 }
@@ -408,9 +438,14 @@ func (c columns) header() string {
 		pick(c.due, "NEXT DEADLINE", "DEADLINE", "DUE"), "BREACH", "SOURCE", "CUSTOMERS")
 }
 
-// statusLabel shortens the longest status on narrow screens.
+// statusLabel shortens the longest status on narrow screens. A closed
+// incident is on the board only while one of its clocks runs: CLOSED, in
+// capitals, so it reads without colour.
 func statusLabel(s model.Status, w int) string {
-	if s == model.Acknowledged && w < 100 {
+	switch {
+	case s == model.Closed:
+		return "CLOSED"
+	case s == model.Acknowledged && w < 100:
 		return "ack'd"
 	}
 	return string(s)
@@ -419,7 +454,7 @@ func statusLabel(s model.Status, w int) string {
 // rowText is what an incident's row says, before it is laid out.
 func (m *Model) rowText(inc *model.Incident, pol model.Policy, w int) rowText {
 	r := rowText{ref: inc.Ref(), sev: inc.Severity, title: model.SanitizeLine(inc.Title),
-		status: statusLabel(inc.Status, w), ic: model.SanitizeLine(inc.Commander), icStyle: lipgloss.NewStyle(),
+		status: statusLabel(inc.Status, w), closed: inc.Status == model.Closed, ic: model.SanitizeLine(inc.Commander), icStyle: lipgloss.NewStyle(),
 		check:  fmt.Sprintf("%d/%d", inc.Progress.Settled(), inc.Progress.Total),
 		breach: string(inc.Breach), source: string(inc.Source),
 		customers: model.SanitizeLine(strings.Join(inc.Customers, ", ")),
@@ -449,6 +484,10 @@ func (m *Model) boardRow(c columns, r rowText, w int, selected bool) string {
 		row := c.cells(r.ref, string(r.sev), r.title, r.status, r.ic, r.check, r.due, r.breach, r.source, r.customers)
 		return m.st.Selected.Render(cell(row, w))
 	}
-	return clip(c.cells(r.ref, m.st.Sev[r.sev].Render(string(r.sev)), r.title, r.status,
+	status := r.status
+	if r.closed {
+		status = m.st.Error.Render(status)
+	}
+	return clip(c.cells(r.ref, m.st.Sev[r.sev].Render(string(r.sev)), r.title, status,
 		r.icStyle.Render(r.ic), r.check, r.dueStyled, r.breach, r.source, r.customers), w)
 }

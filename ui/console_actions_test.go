@@ -329,12 +329,41 @@ func TestConsoleSeverity(t *testing.T) {
 	assertContains(t, "severity picker", strings.Join(strings.Fields(s), " "), strings.Fields(model.P2.Info().Definition)[0])
 	h.press("up")
 	h.press("enter")
+	// A reason is asked for, then the change is confirmed.
+	before := e.seq(t)
+	h.press("enter")
+	assertContains(t, "severity form", h.screen(), "Reason")
+	if h.m.form == nil || h.m.form.confirming != "" {
+		t.Fatal("a severity change without a reason went to confirmation")
+	}
+	h.typeText("Card data may be in the delayed payloads")
+	h.press("enter")
+	assertContains(t, "confirmation", strings.Join(strings.Fields(h.screen()), " "),
+		"Change the severity of INC-6 from P2 to P1?", "A P1 needs an incident", "asked for one next.")
+	h.press("esc")
+	if e.seq(t) != before {
+		t.Fatal("going back from the confirmation wrote")
+	}
+	h.press("enter", "enter")
 	h.wrote()
 	if inc := e.incident(t, incWebhooks); inc.Severity != model.P1 {
 		t.Errorf("severity %s, want P1", inc.Severity)
 	}
+	// Raised to P1 without a commander: the console asks for one.
+	if h.m.form == nil || !strings.HasPrefix(h.m.form.title, "Incident commander of INC-6") {
+		t.Fatalf("no commander prompt after raising to P1: %+v", h.m.form)
+	}
+	h.press("enter")
+	h.wrote()
+	if inc := e.incident(t, incWebhooks); !inc.HasCommander() {
+		t.Error("no commander after the prompt")
+	}
 	h.refresh()
 	assertContains(t, "incident view", h.screen(), "P1 high")
+	tl := e.timeline(t, incWebhooks)
+	if last := tl[len(tl)-2]; last.Action != model.ActSeverity || last.Data["reason"] != "Card data may be in the delayed payloads" {
+		t.Errorf("the severity event %+v does not hold the reason", last)
+	}
 }
 
 func TestConsoleNote(t *testing.T) {
@@ -373,6 +402,23 @@ func TestConsoleContainConfirm(t *testing.T) {
 	h := newConsole(t, e, conOwner, 100, 30)
 	h.selectIncident(incStuffing)
 	before := e.seq(t)
+	// A P1 without a commander: the confirmation names the gate and asks
+	// for the reason to pass it.
+	h.press("c")
+	if h.m.form == nil {
+		t.Fatal("c asked nothing")
+	}
+	assertContains(t, "held back", strings.Join(strings.Fields(h.screen()), " "), "Mark contained INC-1 — held back",
+		"INC-1 cannot be contained yet:", "✖ P1 INC-1 without a commander", "Override reason")
+	h.press("esc")
+	h.flush(50 * time.Millisecond)
+	if h.m.form != nil || e.seq(t) != before {
+		t.Fatal("esc did not cancel without writing")
+	}
+	_, err := e.st.Assign(context.Background(), conOwner, e.id[incStuffing], "carol")
+	e.must(t, "assign", err)
+	h.refresh()
+
 	h.press("c")
 	if h.m.ask == nil {
 		t.Fatal("c asked nothing")
@@ -380,7 +426,7 @@ func TestConsoleContainConfirm(t *testing.T) {
 	assertContains(t, "confirmation", h.screen(), "Mark contained INC-1? It is acknowledged now.", "y yes")
 	h.press("n")
 	h.flush(50 * time.Millisecond)
-	if h.m.ask != nil || e.seq(t) != before {
+	if h.m.ask != nil || e.seq(t) != before+1 {
 		t.Fatal("n did not cancel the confirmation without writing")
 	}
 	assertContains(t, "footer", h.screen(), "Cancelled; nothing was written.")
@@ -392,6 +438,45 @@ func TestConsoleContainConfirm(t *testing.T) {
 	}
 }
 
+// Closing with blockers: the confirmation lists every gate, the open
+// checklist items and the customers never notified, and an override with
+// a reason closes it, recorded.
+func TestConsoleCloseOverride(t *testing.T) {
+	e := newConEnv(t)
+	h := newConsole(t, e, conOwner, 100, 30)
+	h.open(incStuffing, tabChecklist)
+	h.press("C")
+	if h.m.form == nil {
+		t.Fatal("C asked nothing")
+	}
+	s := strings.Join(strings.Fields(h.screen()), " ")
+	assertContains(t, "close blockers", s, "Close INC-1 — held back", "INC-1 cannot be closed yet:",
+		"✖ P1 INC-1 without a commander", "✖ personal-data breach still unknown", "✖ post-incident review not complete",
+		"✖ GDPR Art. 33 controller notification pending, due", "· Checklist items still open: scope,")
+	h.press("enter")
+	assertContains(t, "empty reason", h.screen(), "override reason")
+	before := e.seq(t)
+	h.typeText("Duplicate of INC-3; its clocks run there")
+	h.press("enter")
+	h.wrote()
+	inc := e.incident(t, incStuffing)
+	if inc.Status != model.Closed {
+		t.Fatalf("status %s after the override", inc.Status)
+	}
+	tl := e.timeline(t, incStuffing)
+	o, c := tl[len(tl)-2], tl[len(tl)-1]
+	if e.seq(t) != before+2 || o.Action != model.EvOverride || o.Data["gates"] != "commander, breach, review, notify" ||
+		o.Data["reason"] != "Duplicate of INC-3; its clocks run there" || c.Action != model.ActClose {
+		t.Errorf("override %+v, close %+v", o, c)
+	}
+
+	// A customer never notified is named.
+	h.press("esc")
+	h.refresh()
+	h.open(incExport, tabChecklist)
+	h.press("C")
+	assertContains(t, "export blockers", strings.Join(strings.Fields(h.screen()), " "), "Close INC-2 — held back", "· Not notified: Globex.")
+}
 func TestConsoleNotify(t *testing.T) {
 	e := newConEnv(t)
 	h := newConsole(t, e, conOwner, 100, 30)
@@ -745,4 +830,64 @@ func TestConsolePublicStatusUpdate(t *testing.T) {
 	if h2.m.form == nil || len(h2.m.form.fields) != 1 {
 		t.Errorf("update form on a non-availability incident has %d fields", len(h2.m.form.fields))
 	}
+}
+
+// The Details tab corrects the facts: the confirmation says each change,
+// before and after, and the event holds them.
+func TestConsoleEdit(t *testing.T) {
+	e := newConEnv(t)
+	h := newConsole(t, e, conOwner, 120, 40)
+	h.open(incWebhooks, tabDetails)
+	h.press("E")
+	if h.m.form == nil || h.m.form.title != "Correct INC-6" {
+		t.Fatalf("E on the Details tab opened %+v", h.m.form)
+	}
+	h.typeText(" (EU)")
+	for range 5 {
+		h.press("tab")
+	}
+	h.press("down") // data lost: yes
+	before := e.seq(t)
+	h.press("enter")
+	s := strings.Join(strings.Fields(h.screen()), " ")
+	assertContains(t, "confirmation", s, `Correct INC-6? corrected INC-6: title "Payment webhooks delayed for EU`,
+		`customers (EU)"; data loss`, `"false" → "true".`)
+	if e.seq(t) != before {
+		t.Fatal("wrote before the confirmation")
+	}
+	h.press("enter")
+	h.wrote()
+	inc := e.incident(t, incWebhooks)
+	if inc.Title != "Payment webhooks delayed for EU customers (EU)" || !inc.DataLoss {
+		t.Errorf("after the correction: %q data loss %v", inc.Title, inc.DataLoss)
+	}
+	tl := e.timeline(t, incWebhooks)
+	if ev := tl[len(tl)-1]; ev.Action != model.ActEdit || ev.Data["data_loss_to"] != "true" || ev.Data["title_from"] != "Payment webhooks delayed for EU customers" {
+		t.Errorf("edit event %+v", ev)
+	}
+	// A member may not correct: the key is refused with the reason.
+	m := newConsole(t, e, conMember, 120, 40)
+	m.open(incWebhooks, tabDetails)
+	m.press("E")
+	if m.m.form != nil {
+		t.Error("a member opened the correction form")
+	}
+}
+
+// Overdue review action items show in an admin's header, not a member's.
+func TestConsoleOverdueActions(t *testing.T) {
+	e := newConEnv(t)
+	admin := newConsole(t, e, conOwner, 160, 50)
+	member := newConsole(t, e, conMember, 160, 50)
+	for _, h := range []*conHarness{admin, member} {
+		assertNotContains(t, "header before the due date", h.screen(), "overdue")
+	}
+	// The export's action item is due 2026-12-08; a day later it is overdue.
+	e.clk.Set(time.Date(2026, 12, 9, 9, 0, 0, 0, time.UTC))
+	for _, h := range []*conHarness{admin, member} {
+		h.refresh()
+		h.update(tickMsg(e.clk.Now()))
+	}
+	assertContains(t, "admin header", admin.screen(), "1 action item overdue (sitrep actions --open)")
+	assertNotContains(t, "member header", member.screen(), "overdue")
 }

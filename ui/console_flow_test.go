@@ -198,7 +198,7 @@ func TestConsoleProgramFlow(t *testing.T) {
 	}
 	var actions []string
 	for _, ev := range evs {
-		actions = append(actions, ev.Action+" by "+ev.Actor)
+		actions = append(actions, string(ev.Action)+" by "+ev.Actor)
 	}
 	if got := strings.Join(actions, ", "); got != "declare by olivia, ack by olivia, check by olivia" {
 		t.Errorf("timeline of INC-7: %s", got)

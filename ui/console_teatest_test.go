@@ -53,7 +53,7 @@ func TestConsoleTeatestFlow(t *testing.T) {
 	var actions []string
 	for _, ev := range evs {
 		if ev.Seq > before {
-			actions = append(actions, ev.Action)
+			actions = append(actions, string(ev.Action))
 		}
 	}
 	if got := strings.Join(actions, " "); got != "declare ack check" {

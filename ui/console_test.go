@@ -187,14 +187,14 @@ func (e *conEnv) fill(t testing.TB) {
 	stuffing := e.declare(t, incStuffing, 68*h, model.Declaration{Title: "Credential stuffing against the login API",
 		Severity: model.P1, Source: "monitoring", Breach: model.BreachUnknown})
 	e.at(-67 * h)
-	_, err = st.Transition(ctx, conAdmin, stuffing, model.Acknowledged)
+	_, err = st.Transition(ctx, conAdmin, stuffing, model.Acknowledged, "")
 	e.must(t, "ack stuffing", err)
 
 	export := e.declare(t, incExport, 55*h+30*m, model.Declaration{Title: "Support export emailed to the wrong customer",
 		Severity: model.P2, Source: "customer-report", Breach: model.BreachYes, Customers: []string{"Acme Corp", "Globex"},
 		Summary: "A scheduled support export for Acme Corp was sent to a Globex address.\nThe file held names and e-mail addresses."})
 	e.at(-55 * h)
-	_, err = st.Transition(ctx, conMember, export, model.Acknowledged)
+	_, err = st.Transition(ctx, conMember, export, model.Acknowledged, "")
 	e.must(t, "ack export", err)
 	e.at(-54 * h)
 	_, err = st.Assign(ctx, conOwner, export, "bob")
@@ -223,10 +223,10 @@ func (e *conEnv) fill(t testing.TB) {
 
 	e.declare(t, incLatency, 30*h, model.Declaration{Title: conLongTitle, Severity: model.P3, Source: "monitoring", Breach: model.BreachNo})
 	e.at(-29 * h)
-	_, err = st.Transition(ctx, conAdmin, e.id[incLatency], model.Acknowledged)
+	_, err = st.Transition(ctx, conAdmin, e.id[incLatency], model.Acknowledged, "")
 	e.must(t, "ack latency", err)
 	e.at(-2 * h)
-	_, err = st.Transition(ctx, conAdmin, e.id[incLatency], model.Resolved)
+	_, err = st.Transition(ctx, conAdmin, e.id[incLatency], model.Resolved, "")
 	e.must(t, "resolve latency", err)
 
 	exposed := e.declare(t, incExposed, 2*h+2*m+3*time.Second, model.Declaration{
@@ -239,12 +239,12 @@ func (e *conEnv) fill(t testing.TB) {
 	logins := e.declare(t, incLogins, h, model.Declaration{Title: "Suspicious admin logins from unknown ASN",
 		Severity: model.P1, Source: "audit-log", Breach: model.BreachUnknown})
 	e.at(-50 * m)
-	_, err = st.Transition(ctx, conAdmin, logins, model.Acknowledged)
+	_, err = st.Transition(ctx, conAdmin, logins, model.Acknowledged, "")
 	e.must(t, "ack logins", err)
 	_, err = st.Assign(ctx, conOwner, logins, "carol")
 	e.must(t, "assign logins", err)
 	e.at(-20 * m)
-	_, err = st.Transition(ctx, conAdmin, logins, model.Contained)
+	_, err = st.Transition(ctx, conAdmin, logins, model.Contained, "")
 	e.must(t, "contain logins", err)
 
 	e.declare(t, incWebhooks, 30*m, model.Declaration{Title: "Payment webhooks delayed for EU customers",
@@ -268,6 +268,15 @@ func (e *conEnv) incident(t testing.TB, name string) *model.Incident {
 		t.Fatalf("load %s: %v", name, err)
 	}
 	return inc
+}
+
+func (e *conEnv) timeline(t testing.TB, name string) []model.Event {
+	t.Helper()
+	evs, err := e.st.Timeline(context.Background(), e.id[name])
+	if err != nil {
+		t.Fatalf("timeline of %s: %v", name, err)
+	}
+	return evs
 }
 
 // conSource is a Source that reloads from a store only when the test

@@ -119,7 +119,10 @@ type values map[string]string
 
 // form is a dialog that collects values and submits them as one write.
 type form struct {
-	title  string
+	title string
+	// intro is what the form is about, shown under the title: the gates
+	// an override passes.
+	intro  []string
 	fields []*field
 	focus  int
 	err    string // the store's refusal of the last submit
@@ -130,6 +133,8 @@ type form struct {
 	// (it names the clock an edit moves).
 	confirm    func(v values) (string, error)
 	confirming string
+	// then, when set, runs once the write succeeded: the next question.
+	then func() tea.Cmd
 	// opened are the values the form opened with; esc on a form whose
 	// values differ asks before it throws them away (discarding).
 	opened     values
@@ -280,6 +285,15 @@ func (f *form) view(st Styles, w, h int) string {
 	var lines []string
 	add := func(ls ...string) { lines = append(lines, ls...) }
 	add(st.Title.Render(clip(f.title, inner)), "")
+	for _, p := range f.intro {
+		for _, l := range wrap(p, inner) {
+			add(l)
+		}
+	}
+	if len(f.intro) > 0 {
+		add("")
+	}
+	headLen := len(lines)
 	// The focused field's lines, and within them the ones that must stay
 	// in view: the chosen option with its description.
 	focusTop, focusEnd, pickTop, pickEnd := 0, 0, 0, 0
@@ -378,17 +392,17 @@ func (f *form) view(st Styles, w, h int) string {
 		if f.confirming != "" || f.err != "" || f.discarding {
 			footer = len(lines) - focusEnd
 		}
-		head := lines[:2]
-		body := lines[2 : len(lines)-footer]
+		head := lines[:headLen]
+		body := lines[headLen : len(lines)-footer]
 		tail := lines[len(lines)-footer:]
 		n := max(1, room-len(head)-len(tail))
 		// From the field's label, moved down as far as the end of the
 		// chosen option, never past the option itself.
-		off := focusTop - 2
-		if end := pickEnd - 2; end > off+n {
+		off := focusTop - headLen
+		if end := pickEnd - headLen; end > off+n {
 			off = end - n
 		}
-		off = max(0, min(off, pickTop-2, len(body)-n))
+		off = max(0, min(off, pickTop-headLen, len(body)-n))
 		vis := body[off:min(len(body), off+n)]
 		lines = append(append(append([]string{}, head...), vis...), tail...)
 	}

@@ -153,6 +153,11 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 			return m.openForm(m.awareForm(inc))
 		}
 		return nil
+	case s.tab == tabDetails && key.Matches(msg, k.Edit.Binding):
+		if m.allowed(k.Edit) {
+			return m.openForm(m.editForm(inc))
+		}
+		return nil
 	case key.Matches(msg, k.Export.Binding):
 		m.pager = pagerState{title: "Export of " + inc.Ref() + " — sitrep export " + inc.Ref() + " > " + inc.Ref() + ".md writes it to a file",
 			lines: strings.Split(model.ExportMarkdown(inc, m.policy(), m.inc.events, m.now), "\n")}
@@ -428,7 +433,7 @@ func (m *Model) tabLines(inc *model.Incident, w int) (lines []string, sel []int)
 			head := m.st.Dim.Render(e.Time.In(loc).Format("2006-01-02 15:04:05 MST")) + "  " + m.st.Bold.Render(model.SanitizeLine(e.Actor)) +
 				m.st.Dim.Render(" ("+model.SanitizeLine(e.Source)+")")
 			lines = append(lines, clip(head, w))
-			for _, text := range model.SanitizeLines(e.Text()) {
+			for _, text := range model.SanitizeLines(e.Text(loc)) {
 				for _, l := range wrap(text, w-4) {
 					lines = append(lines, "    "+l)
 				}

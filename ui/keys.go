@@ -24,7 +24,7 @@ type keyMap struct {
 	Help, Quit, Up, Down, Top, Bottom, Open, Back, NextTab, PrevTab, Filter binding
 
 	Declare, Ack, Assign, Severity, Toggle, NA, Note, Contain, Resolve, Close, Reopen binding
-	Notify, Update, Breach, Aware, Export, NextCustomer                               binding
+	Notify, Update, Breach, Aware, Edit, Export, NextCustomer                         binding
 	EditSection, AddAction, Complete                                                  binding
 	Exercise, Dismiss, Messages                                                       binding
 }
@@ -58,6 +58,7 @@ func newKeyMap() keyMap {
 		Update:   bind(model.ActStatusUpdate, "u", "status update", "u"),
 		Breach:   bind(model.ActBreach, "b", "breach facts", "b"),
 		Aware:    bind(model.ActAware, "w", "awareness time", "w"),
+		Edit:     bind(model.ActEdit, "E", "correct facts", "E"),
 		Export:   bind(model.ActRead, "e", "export", "e"),
 		// A free key: the Notification tab drafts one customer's notice at a time.
 		NextCustomer: bind(model.ActDraft, "]", "next customer's draft", "]"),
@@ -99,6 +100,6 @@ func (k keyMap) incidentHelp() []helpGroup {
 		{"Checklist tab", []binding{k.Toggle, k.NA}},
 		{"Notification tab", []binding{k.NextCustomer, k.Notify, k.Update}},
 		{"Review tab", []binding{k.EditSection, k.AddAction, k.Toggle, k.Complete}},
-		{"Details tab", []binding{k.Breach, k.Aware}},
+		{"Details tab", []binding{k.Breach, k.Aware, k.Edit}},
 	}
 }

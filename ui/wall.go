@@ -141,11 +141,9 @@ func (w *Wall) refresh() {
 	if w.snap == nil || w.snap.Board == nil {
 		return
 	}
-	for _, inc := range w.snap.Board.Incidents {
-		if inc.Status.Active() {
-			w.list = append(w.list, inc)
-		}
-	}
+	// A closed incident is on the board only while one of its clocks
+	// runs; the wall shows it too, marked CLOSED.
+	w.list = append(w.list, w.snap.Board.Incidents...)
 	model.SortByUrgency(w.list, w.snap.Board.Policy, w.clock.Now())
 }
 
@@ -390,7 +388,12 @@ func (w *Wall) wallHeader(now time.Time, b *store.Board, page, pages, width int)
 	if b != nil {
 		counts := make([]string, 0, len(model.Severities))
 		n := map[model.Severity]int{}
+		closed := 0
 		for _, inc := range w.list {
+			if !inc.Status.Active() {
+				closed++
+				continue
+			}
 			n[inc.Severity]++
 		}
 		for _, sev := range model.Severities {
@@ -402,8 +405,11 @@ func (w *Wall) wallHeader(now time.Time, b *store.Board, page, pages, width int)
 			}
 		}
 		parts = append(parts,
-			part{s: st.Bold.Render(strconv.Itoa(len(w.list))) + st.Dim.Render(" active"), prio: 30},
+			part{s: st.Bold.Render(strconv.Itoa(len(w.list)-closed)) + st.Dim.Render(" active"), prio: 30},
 			part{s: strings.Join(counts, "  "), prio: 50})
+		if closed > 0 {
+			parts = append(parts, part{s: st.Error.Render(strconv.Itoa(closed) + " CLOSED, clock running"), prio: 60})
+		}
 	}
 	if w.snap != nil && w.snap.Err != nil {
 		parts = append(parts, part{s: st.Error.Render("! board not refreshing"), prio: 70, right: true})
@@ -595,6 +601,10 @@ func (w *Wall) wallCard(inc *model.Incident, lay wallLayout, p model.Policy, now
 	default:
 		who = pal.dim.paint("no commander")
 	}
+	if inc.Status == model.Closed {
+		// On the wall only while a clock runs: say so first.
+		who = pal.err.paint("CLOSED") + " " + who
+	}
 	progress := pal.dim.paint("checklist –")
 	if pr := inc.Progress; pr.Total > 0 {
 		progress = pal.dim.paint("checklist ") + strconv.Itoa(pr.Settled()) + "/" + strconv.Itoa(pr.Total)
@@ -719,6 +729,9 @@ func (w *Wall) wallListLine(inc *model.Incident, p model.Policy, now time.Time, 
 	s := cd + " " + pal.bold.paint(inc.Ref()) + " " + pal.sev[inc.Severity].paint(string(inc.Severity))
 	if inc.NoIC() {
 		s += " " + pal.err.paint("NO IC")
+	}
+	if inc.Status == model.Closed {
+		s += " " + pal.err.paint("CLOSED")
 	}
 	return ansi.Truncate(s+" "+model.SanitizeLine(inc.Title), width, "…")
 }

@@ -73,7 +73,9 @@ func (a *app) userReviewCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				a.printf("%s\n", ev.Text())
+				if err := a.say(ev); err != nil {
+					return err
+				}
 				return a.printAccessDeadline(st)
 			}
 			st, err := a.store()

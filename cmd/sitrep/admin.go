@@ -51,8 +51,7 @@ func (a *app) userCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a.printf("%s\n", ev.Text())
-			return nil
+			return a.say(ev)
 		},
 	}
 	add.Flags().StringVar(&role, "role", "", "viewer, member, admin or owner (required)")
@@ -104,21 +103,24 @@ func (a *app) userCmd() *cobra.Command {
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
 
+	var handoverTo string
 	remove := &cobra.Command{
-		Use:   "remove NAME",
+		Use:   "remove NAME [--handover-to USER]",
 		Short: "Remove a user; their keys stop working and their open sessions end at once",
-		Args:  args("NAME"),
+		Long: `Remove a user; their keys stop working at once. A user who commands an
+active incident is removed only with --handover-to naming the new
+commander, who takes over each of those incidents (recorded).`,
+		Args: args("NAME"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			st, act, err := a.env()
 			if err != nil {
 				return err
 			}
-			ev, err := st.RemoveUser(a.ctx, act, argv[0])
+			ev, err := st.RemoveUser(a.ctx, act, argv[0], handoverTo)
 			if err != nil {
 				return err
 			}
-			a.printf("%s\n", ev.Text())
-			return nil
+			return a.say(ev)
 		},
 	}
 	roleCmd := &cobra.Command{
@@ -139,10 +141,13 @@ func (a *app) userCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a.printf("%s\n", ev.Text())
+			if err := a.say(ev); err != nil {
+				return err
+			}
 			return nil
 		},
 	}
+	remove.Flags().StringVar(&handoverTo, "handover-to", "", "the user who takes over the incidents NAME commands")
 	key := group("key", "Manage a user's keys")
 	keyAdd := &cobra.Command{
 		Use:   "add NAME KEY",
@@ -157,8 +162,7 @@ func (a *app) userCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a.printf("%s\n", ev.Text())
-			return nil
+			return a.say(ev)
 		},
 	}
 	key.AddCommand(keyAdd)
@@ -248,12 +252,15 @@ func (a *app) policyCmd() *cobra.Command {
 		ackIn, ackOut, reviewDays   int
 		skRoles                     string
 		accessReviewDays            int
+		postmortemDays, rto, rpo    int
+		cadence                     string
 	)
 	set := &cobra.Command{
 		Use:   "set [flags]",
 		Short: "Change the policy; only the flags given change",
 		Example: `  sitrep policy set --timezone Europe/Amsterdam --days mon-fri --hours 09:00-17:00
   sitrep policy set --add-holiday 2026-12-25 --add-holiday 2026-12-26
+  sitrep policy set --enable dora --rto-hours 2 --status-update-minutes P0=15,P1=30
   sitrep policy set --enable nis2 --contact-name "Jane Doe" --contact-details "security@example.com, +31 20 123 4567"
   sitrep policy show --json > p.json; $EDITOR p.json; sitrep policy set --file p.json`,
 		Args: args(),
@@ -385,11 +392,34 @@ func (a *app) policyCmd() *cobra.Command {
 						ch = append(ch, fmt.Sprintf("retention %d days after closing", retentionDays))
 					}
 				}
+				for _, d := range []struct {
+					flag, what string
+					v          int
+					dst        *int
+				}{{"postmortem-days", "post-mortem within %d days", postmortemDays, &p.PostmortemDays},
+					{"rto-hours", "restore within %d h (RTO)", rto, &p.RTOHours},
+					{"rpo-hours", "lose at most %d h of data (RPO)", rpo, &p.RPOHours}} {
+					if fl.Changed(d.flag) {
+						if d.v <= 0 {
+							return "", model.Errorf("--%s must be a positive number", d.flag)
+						}
+						*d.dst = d.v
+						ch = append(ch, fmt.Sprintf(d.what, d.v))
+					}
+				}
+				if fl.Changed("status-update-minutes") {
+					m, err := model.ParseCadence(cadence)
+					if err != nil {
+						return "", err
+					}
+					p.StatusUpdateMinutes = m
+					ch = append(ch, "status updates "+cadence)
+				}
 				sets := model.RegulationSets()
 				for _, name := range enable {
 					clocks, ok := sets[name]
 					if !ok {
-						return "", model.Errorf("%q is not a regulation sitrep knows; use nis2, or --file for your own clocks", name)
+						return "", model.Errorf("%q is not a regulation sitrep knows; use nis2 or dora, or --file for your own clocks", name)
 					}
 					for _, c := range clocks {
 						if _, dup := p.Clock(c.Kind); dup {
@@ -442,8 +472,12 @@ func (a *app) policyCmd() *cobra.Command {
 	f.StringVar(&skRoles, "require-security-key", "", "roles that may sign in only with a FIDO2 security key, e.g. admin,owner (none: no role)")
 	f.IntVar(&accessReviewDays, "access-review-days", 0, "days between access reviews (default 91)")
 	f.IntVar(&retentionDays, "retention-days", 0, "days after closing that sitrep purge removes an incident (0: keep for ever)")
-	f.StringArrayVar(&enable, "enable", nil, "enable a regulation's clocks: nis2")
-	f.StringArrayVar(&disable, "disable", nil, "disable a regulation's clocks: nis2")
+	f.IntVar(&postmortemDays, "postmortem-days", 0, "days after resolution an availability incident's post-mortem is due (default 14)")
+	f.IntVar(&rto, "rto-hours", 0, "recovery time objective: hours from detection to restore service (default 4)")
+	f.IntVar(&rpo, "rpo-hours", 0, "recovery point objective: hours of data that may be lost (default 1)")
+	f.StringVar(&cadence, "status-update-minutes", "", "status-update interval per severity of availability incidents, e.g. P0=30,P1=60 (none: no cadence)")
+	f.StringArrayVar(&enable, "enable", nil, "enable a regulation's clocks: nis2, dora")
+	f.StringArrayVar(&disable, "disable", nil, "disable a regulation's clocks: nis2, dora")
 	f.StringVar(&file, "file", "", "replace the whole policy with this JSON file (see policy show --json)")
 	c.AddCommand(show, set)
 	return c

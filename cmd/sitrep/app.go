@@ -149,6 +149,20 @@ func group(use, short string) *cobra.Command {
 
 func (a *app) remote() bool { return a.cfg.actor != nil }
 
+// say prints an event's sentence, its times in the policy's zone.
+func (a *app) say(ev model.Event) error {
+	st, err := a.store()
+	if err != nil {
+		return err
+	}
+	pol, err := st.Policy(a.ctx)
+	if err != nil {
+		return err
+	}
+	a.printf("%s\n", ev.Text(pol.Location()))
+	return nil
+}
+
 // store opens the database on first use.
 func (a *app) store() (*store.Store, error) {
 	if a.st != nil {

@@ -42,7 +42,9 @@ with sitrep backup verify or sitrep restore and the matching --identity.`,
 			if err != nil {
 				return err
 			}
-			a.printf("%s\n", ev.Text())
+			if err := a.say(ev); err != nil {
+				return err
+			}
 			return nil
 		},
 	}

@@ -507,9 +507,9 @@ func checkCrashDB(t *testing.T, path string, acks, maybe []crashAck) (problems, 
 	noted := map[string][]model.Event{}    // text → note events
 	for _, e := range evs {
 		switch e.Action {
-		case string(model.ActDeclare):
+		case model.ActDeclare:
 			declared[e.Data["title"]] = append(declared[e.Data["title"]], e)
-		case string(model.ActNote):
+		case model.ActNote:
 			noted[e.Data["text"]] = append(noted[e.Data["text"]], e)
 		}
 	}

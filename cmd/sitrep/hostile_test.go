@@ -188,7 +188,7 @@ func hostileWrites(t *testing.T, c *gossh.Client) string {
 	}
 	var b strings.Builder
 	for _, e := range evs {
-		if e.Action != model.EvLogin {
+		if e.Action != string(model.EvLogin) {
 			fmt.Fprintf(&b, "%d %s %s %s %s\n", e.Seq, e.Actor, e.Action, e.Target, e.Text)
 		}
 	}

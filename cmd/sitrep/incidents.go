@@ -180,23 +180,30 @@ func (a *app) incidentWrite(argv0 string, do func(id int64) (model.Event, error)
 	if err != nil {
 		return err
 	}
-	a.printf("%s\n", ev.Text())
-	return nil
+	return a.say(ev)
 }
 
 func (a *app) transitionCmd(name, short string, to model.Status) *cobra.Command {
-	return &cobra.Command{
+	var override string
+	c := &cobra.Command{
 		Use:   name + " REF",
 		Short: short,
 		Args:  args("REF"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
+			if cmd.Flags().Changed("override") && strings.TrimSpace(override) == "" {
+				return usageError{model.Errorf("--override needs the reason for passing the gates, for the audit")}
+			}
 			st, act, err := a.env()
 			if err != nil {
 				return err
 			}
-			return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return st.Transition(a.ctx, act, id, to) })
+			return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return st.Transition(a.ctx, act, id, to, override) })
 		},
 	}
+	if to != model.Acknowledged {
+		c.Flags().StringVar(&override, "override", "", "pass the lifecycle gates that refuse this, with the reason (recorded as an override event)")
+	}
+	return c
 }
 
 func (a *app) reopenCmd() *cobra.Command {
@@ -230,10 +237,12 @@ func (a *app) assignCmd() *cobra.Command {
 }
 
 func (a *app) sevCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "sev REF P0..P3",
-		Short: "Change an incident's severity",
-		Args:  args("REF", "SEVERITY"),
+	var reason string
+	c := &cobra.Command{
+		Use:     "sev REF P0..P3 [--reason T]",
+		Aliases: []string{"severity"},
+		Short:   "Change an incident's severity, with the reason for the timeline",
+		Args:    args("REF", "SEVERITY"),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			sev, err := model.ParseSeverity(argv[1])
 			if err != nil {
@@ -243,9 +252,11 @@ func (a *app) sevCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return st.SetSeverity(a.ctx, act, id, sev) })
+			return a.incidentWrite(argv[0], func(id int64) (model.Event, error) { return st.SetSeverity(a.ctx, act, id, sev, reason) })
 		},
 	}
+	c.Flags().StringVar(&reason, "reason", "", "why the severity changes (recorded on the timeline)")
+	return c
 }
 
 func (a *app) deleteCmd() *cobra.Command {

@@ -184,7 +184,7 @@ func TestAuditStreamedOutputUnchanged(t *testing.T) {
 	enc.SetEscapeHTML(false)
 	all := make([]any, 0, len(evs))
 	for _, e := range evs {
-		all = append(all, e.ToJSON())
+		all = append(all, e.ToJSON(nil))
 	}
 	if err := enc.Encode(all); err != nil {
 		t.Fatal(err)

@@ -50,7 +50,9 @@ event remains in the audit, with the refs and counts, not the content.
 			case dryRun:
 				a.printf("would purge %d incident(s) closed before %s: %s\n", len(plan.Purge), cutoff, refs(plan.Purge))
 			default:
-				a.printf("%s\n", ev.Text())
+				if err := a.say(ev); err != nil {
+					return err
+				}
 			}
 			if len(plan.Held) > 0 {
 				a.printf("kept, a deadline still open: %s\n", refs(plan.Held))

@@ -169,9 +169,6 @@ type events struct {
 
 func (a *app) eventPrinter(asJSON bool) (*events, error) {
 	p := &events{a: a, asJSON: asJSON}
-	if asJSON {
-		return p, nil
-	}
 	st, err := a.store()
 	if err != nil {
 		return nil, err
@@ -182,6 +179,9 @@ func (a *app) eventPrinter(asJSON bool) (*events, error) {
 	}
 	p.loc = pol.Location()
 	p.exercise = st.IsExercise()
+	if asJSON {
+		return p, nil
+	}
 	a.banner()
 	return p, nil
 }
@@ -193,7 +193,7 @@ func (p *events) print(evs []model.Event) error {
 			enc := json.NewEncoder(&p.el)
 			enc.SetIndent("  ", "  ")
 			enc.SetEscapeHTML(false)
-			if err := enc.Encode(e.ToJSON()); err != nil {
+			if err := enc.Encode(e.ToJSON(p.loc)); err != nil {
 				return err
 			}
 			sep := ",\n  "
@@ -202,7 +202,7 @@ func (p *events) print(evs []model.Event) error {
 			}
 			p.a.printf("%s%s", sep, bytes.TrimSuffix(p.el.Bytes(), []byte("\n")))
 		} else {
-			text := model.SanitizeLines(e.Text())
+			text := model.SanitizeLines(e.Text(p.loc))
 			at := e.Time.In(p.loc).Format(model.TimeFormat)
 			if p.exercise {
 				at += map[bool]string{true: " game", false: " real"}[e.GameTime()]
@@ -282,7 +282,7 @@ func (a *app) exportCmd() *cobra.Command {
 			if format == "json" {
 				out := exportJSON{IncidentJSON: inc.ToJSON(pol, now, true), Exercise: a.st.IsExercise(), Timeline: []model.EventJSON{}}
 				for _, e := range evs {
-					out.Timeline = append(out.Timeline, e.ToJSON())
+					out.Timeline = append(out.Timeline, e.ToJSON(pol.Location()))
 				}
 				return a.printJSON(out)
 			}

@@ -185,6 +185,28 @@ func (a *app) printIncident(inc *model.Incident, pol model.Policy, now time.Time
 		}
 	}
 
+	if inc.Availability || inc.DataLoss {
+		a.printf("\nRecovery: restored %s · recovery point %s · data loss %s\n", ts(inc.RestoredAt), ts(inc.RecoveryPoint), pol.DescribeLoss(inc))
+	}
+	if len(inc.Postmortems) > 0 || inc.Availability && !inc.ResolvedAt.IsZero() {
+		a.printf("Post-mortem: ")
+		switch owed := model.PostmortemOwed(inc); {
+		case len(inc.Postmortems) == 0:
+			a.printf("owed to every customer\n")
+		case len(owed) > 0:
+			a.printf("owed to %s\n", strings.Join(owed, ", "))
+		default:
+			a.printf("done\n")
+		}
+		for _, pm := range inc.Postmortems {
+			who := pm.Customer
+			if pm.Published {
+				who = "published"
+			}
+			a.printf("  %s %s: %s\n", ts(pm.At), pm.By, model.SanitizeLine(who))
+		}
+	}
+
 	r := inc.Review
 	a.printf("\nReview: ")
 	if r.Complete() {

@@ -46,11 +46,11 @@ before customers must be notified (GDPR Art. 33: 72 hours from awareness).`,
 		a.transitionCmd("ack", "Acknowledge an incident", model.Acknowledged),
 		a.transitionCmd("contain", "Mark an incident contained", model.Contained),
 		a.transitionCmd("resolve", "Mark an incident resolved", model.Resolved),
-		a.transitionCmd("close", "Close a resolved incident (P0/P1 need a complete review)", model.Closed),
-		a.reopenCmd(), a.assignCmd(), a.sevCmd(), a.deleteCmd())
+		a.transitionCmd("close", "Close an incident once its gates pass: breach known, clocks met, P0/P1 commander and review", model.Closed),
+		a.reopenCmd(), a.assignCmd(), a.sevCmd(), a.editCmd(), a.deleteCmd())
 	add("work", a.breachCmd(), a.awareCmd(), a.checkCmd(), a.noteCmd(), a.notifyCmd(), a.contactCmd(), a.updateCmd(), a.reportCmd(),
-		a.reviewCmd(), a.actionCmd())
-	add("read", a.draftCmd(), a.noticeCmd(), a.timelineCmd(), a.auditCmd(), a.exportCmd(), a.wallCmd())
+		a.reviewCmd(), a.actionCmd(), a.postmortemCmd(), a.restoredCmd(), a.classifyCmd())
+	add("read", a.draftCmd(), a.noticeCmd(), a.actionsCmd(), a.timelineCmd(), a.auditCmd(), a.exportCmd(), a.wallCmd())
 	add("admin", a.userCmd(), a.tokenCmd(), a.policyCmd(), a.exerciseCmd(), a.purgeCmd())
 	if !a.remote() {
 		add("admin", a.backupCmd(), a.restoreCmd(), a.serveCmd())

@@ -32,7 +32,10 @@ func (a *app) tokenCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a.printf("%s\n%s\n", ev.Text(), secret)
+			if err := a.say(ev); err != nil {
+				return err
+			}
+			a.printf("%s\n", secret)
 			a.printf("Keep it now: sitrep keeps only its SHA-256 and cannot show it again. Send it as Authorization: Bearer TOKEN.\n")
 			return nil
 		},
@@ -94,7 +97,9 @@ func (a *app) tokenCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a.printf("%s\n", ev.Text())
+			if err := a.say(ev); err != nil {
+				return err
+			}
 			return nil
 		},
 	}

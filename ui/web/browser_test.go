@@ -72,7 +72,7 @@ func TestStatusPageInChromium(t *testing.T) {
 	if _, err := e.st.PostUpdate(ctx, owner, old.ID, model.UpdateInput{Text: "Logins failed for some users; a renewed certificate is in place.", Public: true, PublicTitle: "Login failures"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.st.Transition(ctx, owner, old.ID, model.Resolved); err != nil {
+	if _, err := e.st.Transition(ctx, owner, old.ID, model.Resolved, ""); err != nil {
 		t.Fatal(err)
 	}
 

@@ -159,7 +159,7 @@ receivers:
 	postAlert(fmt.Sprintf(`,"endsAt":%q`, time.Now().UTC().Format(time.RFC3339)))
 	waitUntil(t, 30*time.Second, "the group's resolution as a note", func() bool {
 		evs, err := e.st.Timeline(bg, 1)
-		return err == nil && strings.Contains(evs[len(evs)-1].Text(), "group resolved")
+		return err == nil && strings.Contains(evs[len(evs)-1].Text(nil), "group resolved")
 	})
 	inc, _ = e.st.Incident(bg, 1)
 	if inc.Status != model.Open {

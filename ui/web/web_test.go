@@ -153,7 +153,7 @@ func TestAlertmanagerIntake(t *testing.T) {
 		t.Errorf("status %s: a resolved group must not resolve the incident", inc.Status)
 	}
 	evs, _ = e.st.Timeline(context.Background(), 1)
-	if last := evs[len(evs)-1].Text(); !strings.Contains(last, "group resolved") {
+	if last := evs[len(evs)-1].Text(nil); !strings.Contains(last, "group resolved") {
 		t.Errorf("last event %q", last)
 	}
 	// Once the incident is closed, the group declares anew.
@@ -251,7 +251,7 @@ func TestHostileIntake(t *testing.T) {
 		})
 	}
 	t.Run("refusals are audited, and rate-limited", func(t *testing.T) {
-		evs, _ := e.st.Events(context.Background(), store.EventQuery{Action: model.EvIntakeRefused})
+		evs, _ := e.st.Events(context.Background(), store.EventQuery{Action: string(model.EvIntakeRefused)})
 		if len(evs) == 0 {
 			t.Fatal("no intake_refused event")
 		}
@@ -259,7 +259,7 @@ func TestHostileIntake(t *testing.T) {
 		for range 50 {
 			e.post(t, "/intake/alertmanager", "sitrep_flood", []byte(`{}`))
 		}
-		evs, _ = e.st.Events(context.Background(), store.EventQuery{Action: model.EvIntakeRefused})
+		evs, _ = e.st.Events(context.Background(), store.EventQuery{Action: string(model.EvIntakeRefused)})
 		if len(evs)-n > 1 {
 			t.Errorf("a flood of 50 refusals wrote %d events", len(evs)-n)
 		}
