@@ -5,9 +5,14 @@ import (
 	"time"
 )
 
-// BackupRPO is the recovery point objective a backup's age is held to: the
-// reference's one hour.
-const BackupRPO = time.Hour
+// RPO is the recovery point objective the last backup's age is held to
+// (the policy's rpo_hours; the reference's one hour by default).
+func (p Policy) RPO() time.Duration {
+	if p.RPOHours <= 0 {
+		return time.Duration(DefaultRPOHours) * time.Hour
+	}
+	return time.Duration(p.RPOHours) * time.Hour
+}
 
 // BackupAge says how old the last backup is, for the console's header
 // (backup 12m, backup 3h, backup 2d; no backup), and whether that is past

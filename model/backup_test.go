@@ -21,7 +21,7 @@ func TestBackupAge(t *testing.T) {
 		{now.Add(-47 * time.Hour), "backup 47h", true},
 		{now.Add(-50 * time.Hour), "backup 2d", true},
 	} {
-		got, stale := BackupAge(tt.last, now, BackupRPO)
+		got, stale := BackupAge(tt.last, now, DefaultPolicy().RPO())
 		if got != tt.want || stale != tt.stale {
 			t.Errorf("BackupAge(%v) = %q, %v; want %q, %v", now.Sub(tt.last), got, stale, tt.want, tt.stale)
 		}

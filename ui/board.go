@@ -227,7 +227,7 @@ func (m *Model) backupAge() string {
 	if m.o.Actor.Role != model.Owner || m.snap == nil || m.snap.Board == nil || m.snap.Board.Mode == "exercise" {
 		return ""
 	}
-	text, stale := model.BackupAge(m.snap.Board.LastBackup, m.now, model.BackupRPO)
+	text, stale := model.BackupAge(m.snap.Board.LastBackup, m.now, m.policy().RPO())
 	if stale {
 		return m.st.Error.Render(model.UrgencyOverdue.Symbol() + " " + text)
 	}
