@@ -5,48 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 )
-
-// ipLimiter admits new connections per remote IP at a steady rate with a
-// burst, so one address cannot exhaust the server.
-type ipLimiter struct {
-	mu    sync.Mutex
-	every rate.Limit
-	burst int
-	m     map[string]*ipEntry
-	swept time.Time
-}
-
-type ipEntry struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-func newIPLimiter(perSecond float64, burst int) *ipLimiter {
-	return &ipLimiter{every: rate.Limit(perSecond), burst: burst, m: map[string]*ipEntry{}}
-}
-
-func (l *ipLimiter) allow(ip string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.swept) > time.Minute {
-		for k, e := range l.m {
-			if now.Sub(e.seen) > time.Minute {
-				delete(l.m, k)
-			}
-		}
-		l.swept = now
-	}
-	e := l.m[ip]
-	if e == nil {
-		e = &ipEntry{lim: rate.NewLimiter(l.every, l.burst)}
-		l.m[ip] = e
-	}
-	e.seen = now
-	return e.lim.AllowN(now, 1)
-}
 
 // countedConn gives its slot back when closed, once.
 type countedConn struct {
@@ -62,82 +21,11 @@ func (c *countedConn) Close() error {
 	return c.Conn.Close()
 }
 
-// auditLimiter bounds how many refused keys are written to the audit log:
-// each key and address once a minute, and at most a few per second from
-// each address, so a flood of bad keys cannot fill the database, and
-// one address's flood does not hide another's refusals. A generous
-// limit in all bounds many addresses together.
-type auditLimiter struct {
-	mu     sync.Mutex
-	seen   map[string]time.Time
-	perIP  *ipLimiter
-	all    *rate.Limiter
-	window time.Duration
-}
-
-func newAuditLimiter() *auditLimiter {
-	return &auditLimiter{seen: map[string]time.Time{}, perIP: newIPLimiter(5, 20), all: rate.NewLimiter(50, 200), window: time.Minute}
-}
-
-func (a *auditLimiter) allow(ip, key string, now time.Time) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if !a.due(key, now) {
-		return false
-	}
-	if !a.perIP.allow(ip, now) || !a.all.AllowN(now, 1) {
-		return false
-	}
-	a.seen[key] = now
-	return true
-}
-
-// due reports whether key has not been recorded within the window.
-func (a *auditLimiter) due(key string, now time.Time) bool {
-	if t, ok := a.seen[key]; ok && now.Sub(t) < a.window {
-		return false
-	}
-	if len(a.seen) > 10000 {
-		for k, t := range a.seen {
-			if now.Sub(t) >= a.window {
-				delete(a.seen, k)
-			}
-		}
-	}
-	return true
-}
-
-// loginLimiter bounds accepted logins written to the audit log: one
-// `login` event per user and address within loginWindow. Sessions in
-// that time are covered by the event already written, so a viewer
-// opening sessions in a loop cannot flood the log (each write wakes
-// every board).
-type loginLimiter struct {
-	mu sync.Mutex
-	a  auditLimiter
-}
-
 // loginWindow is how long a recorded login covers the same user's later
-// sessions from the same address.
+// sessions from the same address: one login event per user and address
+// within it, so a viewer opening sessions in a loop cannot flood the log
+// (each write wakes every board).
 const loginWindow = 10 * time.Second
-
-func newLoginLimiter() *loginLimiter {
-	return &loginLimiter{a: auditLimiter{seen: map[string]time.Time{}, window: loginWindow}}
-}
-
-// due reports whether a login for key must be recorded now.
-func (l *loginLimiter) due(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.a.due(key, now)
-}
-
-// recorded notes that a login for key was written.
-func (l *loginLimiter) recorded(key string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.a.seen[key] = now
-}
 
 // idleInput records when the client last typed; the server's own redraws
 // do not count, so a dashboard left open does time out. It also caps each

@@ -38,33 +38,6 @@ func TestConnectionRateLimit(t *testing.T) {
 	}
 }
 
-// The rate refills with time, per address, on the limiter's own clock.
-func TestIPLimiterRefills(t *testing.T) {
-	l := newIPLimiter(2, 2)
-	t0 := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
-	steps := []struct {
-		ip   string
-		at   time.Duration
-		want bool
-	}{
-		{"10.0.0.1", 0, true},
-		{"10.0.0.1", 0, true},
-		{"10.0.0.1", 0, false}, // the burst is spent
-		{"10.0.0.2", 0, true},  // another address has its own
-		{"10.0.0.1", 400 * time.Millisecond, false},
-		{"10.0.0.1", 500 * time.Millisecond, true}, // one token at 2/s
-		{"10.0.0.1", 500 * time.Millisecond, false},
-		{"10.0.0.1", 1500 * time.Millisecond, true},
-		{"10.0.0.1", 1500 * time.Millisecond, true}, // refilled to the burst
-		{"10.0.0.1", 1500 * time.Millisecond, false},
-	}
-	for i, s := range steps {
-		if got := l.allow(s.ip, t0.Add(s.at)); got != s.want {
-			t.Errorf("step %d: %s at +%v allowed %v, want %v", i, s.ip, s.at, got, s.want)
-		}
-	}
-}
-
 func TestConnectionCap(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, func(c *Config) { c.MaxSessions = 2 })

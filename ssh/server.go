@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"sitrep/ssh/limit"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -87,9 +88,12 @@ func (c *Config) defaults() {
 type Server struct {
 	cfg     Config
 	srv     *cssh.Server
-	limiter *ipLimiter
-	refused *auditLimiter
-	logins  *loginLimiter
+	limiter *limit.PerAddress // new connections per address
+	// refused bounds refused keys in the audit log: each key and address
+	// once a minute, a few a second from one address, a generous bound in
+	// all; logins, one login event per user and address per loginWindow.
+	refused *limit.Audit
+	logins  *limit.Audit
 
 	// recordLogin writes a login event; tests make it fail.
 	recordLogin func(ctx context.Context, u model.User, l model.Login, source string) error
@@ -137,9 +141,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil || cfg.Hub == nil || cfg.Exec == nil || len(cfg.HostKey) == 0 {
 		return nil, errors.New("ssh: Store, Hub, Exec and HostKey are required")
 	}
-	s := &Server{cfg: cfg, limiter: newIPLimiter(cfg.ConnRate, cfg.ConnBurst), refused: newAuditLimiter(),
+	s := &Server{cfg: cfg, limiter: limit.NewPerAddress(cfg.ConnRate, cfg.ConnBurst),
+		refused:  limit.NewAudit(5, 20, 50, 200, time.Minute),
 		programs: map[*session]struct{}{}, sessionless: sessionlessTimeout, frames: newFrameCache(),
-		logins: newLoginLimiter(), recordLogin: cfg.Store.RecordLogin}
+		logins: limit.NewWindow(loginWindow), recordLogin: cfg.Store.RecordLogin}
 	srv, err := wish.NewServer(
 		wish.WithHostKeyPEM(cfg.HostKey),
 		wish.WithPublicKeyAuth(s.publicKey),
@@ -179,7 +184,7 @@ func (s *Server) admit(ctx cssh.Context, c net.Conn) net.Conn {
 		return nil
 	}
 	ip := hostOf(c.RemoteAddr())
-	if !s.limiter.allow(ip, time.Now()) {
+	if !s.limiter.Allow(ip, time.Now()) {
 		s.cfg.Log.Warn("connection refused: rate limit", "addr", c.RemoteAddr().String())
 		return nil
 	}
@@ -254,7 +259,7 @@ func (s *Server) publicKey(ctx cssh.Context, key cssh.PublicKey) bool {
 	if !errors.Is(err, errUnknownKey) && !l.Cert {
 		return false
 	}
-	if ip := hostOf(ctx.RemoteAddr()); s.refused.allow(ip, l.Fingerprint+" "+ip, time.Now()) {
+	if ip := hostOf(ctx.RemoteAddr()); s.refused.Allow(ip, l.Fingerprint+" "+ip, time.Now()) {
 		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := s.cfg.Store.RecordRefusedKey(c, l.Fingerprint, ctx.User(), src); err != nil {

@@ -96,14 +96,14 @@ func (s *Server) handle(sess cssh.Session) {
 	// the session is refused.
 	// Each key, and each certificate, gets its own login event.
 	key := fmt.Sprintf("%s %s %s %s %d", u.Name, hostOf(sess.RemoteAddr()), login.Fingerprint, login.CA, login.CertSerial)
-	if now := time.Now(); s.logins.due(key, now) {
+	if now := time.Now(); s.logins.Due(key, now) {
 		if err := s.recordLogin(ctx, u, login, addr); err != nil {
 			s.cfg.Log.Error("session refused: the login could not be audited", "user", u.Name, "addr", addr, "err", err)
 			fmt.Fprintln(sess.Stderr(), "sitrep: your login could not be recorded in the audit log, so the session is refused; try again shortly")
 			exit(1)
 			return
 		}
-		s.logins.recorded(key, now)
+		s.logins.Mark(key, now)
 	}
 
 	args, err := SplitCommand(sess.RawCommand())

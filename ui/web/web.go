@@ -14,11 +14,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sitrep/ssh/limit"
 	"strings"
-	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
 
 	"sitrep/model"
 	"sitrep/store"
@@ -43,9 +42,9 @@ type Config struct {
 type Server struct {
 	cfg     Config
 	srv     *http.Server
-	intake  *ipLimiter
-	page    *ipLimiter
-	refused *auditLimiter
+	intake  *limit.PerAddress
+	page    *limit.PerAddress
+	refused *limit.Audit // refusals in the audit log: each address, path and reason once a minute
 	status  *statusCache
 }
 
@@ -65,9 +64,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg:     cfg,
-		intake:  newIPLimiter(cfg.IntakeRate, max(1, cfg.IntakeBurst)),
-		page:    newIPLimiter(cfg.PageRate, max(1, cfg.PageBurst)),
-		refused: newAuditLimiter(),
+		intake:  limit.NewPerAddress(cfg.IntakeRate, max(1, cfg.IntakeBurst)),
+		page:    limit.NewPerAddress(cfg.PageRate, max(1, cfg.PageBurst)),
+		refused: limit.NewAudit(1, 5, 20, 50, time.Minute),
 		status:  newStatusCache(cfg.Store),
 	}
 	s.srv = &http.Server{
@@ -154,9 +153,9 @@ func (s *Server) headers(next http.Handler) http.Handler {
 }
 
 // limited answers 429 to an address past its rate.
-func (s *Server) limited(l *ipLimiter, next http.HandlerFunc) http.HandlerFunc {
+func (s *Server) limited(l *limit.PerAddress, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !l.allow(hostOf(r.RemoteAddr), time.Now()) {
+		if !l.Allow(hostOf(r.RemoteAddr), time.Now()) {
 			w.Header().Set("Retry-After", "1")
 			s.fail(w, http.StatusTooManyRequests, "too many requests from this address; slow down")
 			return
@@ -189,7 +188,7 @@ func (s *Server) authed(next http.HandlerFunc) http.HandlerFunc {
 			}
 		}
 		ip := hostOf(r.RemoteAddr)
-		if s.refused.allow(ip, ip+" "+r.URL.Path+" "+reason, time.Now()) {
+		if s.refused.Allow(ip, ip+" "+r.URL.Path+" "+reason, time.Now()) {
 			c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			if err := s.cfg.Store.RecordIntakeRefused(c, "http:"+r.RemoteAddr, r.URL.Path, reason); err != nil {
@@ -240,78 +239,4 @@ func hostOf(addr string) string {
 		return addr
 	}
 	return host
-}
-
-// ipLimiter admits requests per client address at a steady rate with a
-// burst; addresses not seen for a minute are forgotten.
-type ipLimiter struct {
-	mu    sync.Mutex
-	every rate.Limit
-	burst int
-	m     map[string]*ipEntry
-	swept time.Time
-}
-
-type ipEntry struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-func newIPLimiter(perSecond float64, burst int) *ipLimiter {
-	return &ipLimiter{every: rate.Limit(perSecond), burst: burst, m: map[string]*ipEntry{}}
-}
-
-func (l *ipLimiter) allow(ip string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.swept) > time.Minute {
-		for k, e := range l.m {
-			if now.Sub(e.seen) > time.Minute {
-				delete(l.m, k)
-			}
-		}
-		l.swept = now
-	}
-	e := l.m[ip]
-	if e == nil {
-		e = &ipEntry{lim: rate.NewLimiter(l.every, l.burst)}
-		l.m[ip] = e
-	}
-	e.seen = now
-	return e.lim.AllowN(now, 1)
-}
-
-// auditLimiter bounds refused requests written to the audit log: each
-// address, path and reason once a minute, a few a second from one
-// address, and a bound for all together, so a flood cannot fill the
-// database.
-type auditLimiter struct {
-	mu    sync.Mutex
-	seen  map[string]time.Time
-	perIP *ipLimiter
-	all   *rate.Limiter
-}
-
-func newAuditLimiter() *auditLimiter {
-	return &auditLimiter{seen: map[string]time.Time{}, perIP: newIPLimiter(1, 5), all: rate.NewLimiter(20, 50)}
-}
-
-func (a *auditLimiter) allow(ip, key string, now time.Time) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if t, ok := a.seen[key]; ok && now.Sub(t) < time.Minute {
-		return false
-	}
-	if len(a.seen) > 10000 {
-		for k, t := range a.seen {
-			if now.Sub(t) >= time.Minute {
-				delete(a.seen, k)
-			}
-		}
-	}
-	if !a.perIP.allow(ip, now) || !a.all.AllowN(now, 1) {
-		return false
-	}
-	a.seen[key] = now
-	return true
 }
