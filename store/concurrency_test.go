@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"os"
@@ -219,4 +220,35 @@ func TestTwoHandlesWrite(t *testing.T) {
 	if got := mustIncident(t, other, inc.ID); got.Version != int64(1+8*per) {
 		t.Errorf("version %d; want %d", got.Version, 1+8*per)
 	}
+}
+
+// TestOpenTakesNoWriteLock: opening a database already at the newest
+// schema needs no write lock, so it never waits behind another process's
+// writes (a process streaming writes once starved a second one's open
+// past the busy timeout).
+func TestOpenTakesNoWriteLock(t *testing.T) {
+	st, _ := openStore(t)
+	db, err := sql.Open("sqlite", "file:"+st.Path()+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(context.Background(), "ROLLBACK")
+	// The write lock is held; an open that asked for it would wait the
+	// whole busy timeout and fail. The bound is that timeout, not a speed.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	other, err := store.Open(ctx, st.Path())
+	if err != nil {
+		t.Fatalf("open while another connection holds the write lock: %v", err)
+	}
+	other.Close()
 }

@@ -254,10 +254,20 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Read without a lock first: a database already at the newest schema
+	// (every open but the first) takes no write lock at all, so opening
+	// never waits behind another process's stream of writes.
+	var have int
+	if err := s.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+		return fmt.Errorf("read schema version of %s: %w", s.path, err)
+	}
 	for i, f := range files {
 		version := i + 1
 		if !strings.HasPrefix(filepath.Base(f), fmt.Sprintf("%04d_", version)) {
 			return fmt.Errorf("migration %s is out of sequence", f)
+		}
+		if version <= have {
+			continue
 		}
 		body, err := migrationFS.ReadFile(f)
 		if err != nil {
