@@ -45,8 +45,8 @@ func TestAuditOncePerWindowAndRate(t *testing.T) {
 		{"10.0.0.1", "k1", 0, true},
 		{"10.0.0.1", "k1", time.Second, false}, // the same key within the window
 		{"10.0.0.1", "k2", time.Second, true},
-		{"10.0.0.1", "k3", time.Second, false}, // the address's burst is spent
-		{"10.0.0.2", "k4", time.Second, true},  // another address has its own
+		{"10.0.0.1", "k3", time.Second, false},     // the address's burst is spent
+		{"10.0.0.2", "k4", time.Second, true},      // another address has its own
 		{"10.0.0.2", "k1", 61 * time.Second, true}, // the window has passed
 	}
 	for i, s := range steps {

@@ -18,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-
 	"sitrep/model"
 	"sitrep/store"
 )
