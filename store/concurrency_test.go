@@ -252,3 +252,46 @@ func TestOpenTakesNoWriteLock(t *testing.T) {
 	}
 	other.Close()
 }
+
+// TestWriteWaitsForTheWriteLock: a write waits while another process
+// holds the write lock, and goes through once it is let go, rather than
+// failing with "database is locked".
+func TestWriteWaitsForTheWriteLock(t *testing.T) {
+	ctx := context.Background()
+	st, _ := openStore(t)
+	inc := declare(t, st, model.Declaration{Title: "Locked out"})
+	db, err := sql.Open("sqlite", "file:"+st.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := st.Note(ctx, member, inc.ID, "after the lock")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the write returned while another connection held the write lock: %v", err)
+	case <-time.After(300 * time.Millisecond): // holding the lock a while
+	}
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the write once the lock was let go: %v", err)
+		}
+	case <-time.After(10 * time.Second): // a bound on a hang
+		t.Fatal("the write was still waiting 10s after the lock was let go")
+	}
+}

@@ -125,7 +125,7 @@ func (s *Store) TokenBySecret(ctx context.Context, secret string) (model.Token, 
 	t := toks[found]
 	if now := s.now(); now.Sub(t.LastUsedAt) >= time.Minute {
 		// Not an event: use is audited by the writes the token makes.
-		if _, err := s.w.ExecContext(ctx, "UPDATE tokens SET last_used_at = ? WHERE sha256 = ?", now.Unix(), t.SHA256); err != nil {
+		if err := s.noteTokenUse(ctx, t.SHA256, now); err != nil {
 			return model.Token{}, fmt.Errorf("note token use: %w", err)
 		}
 		t.LastUsedAt = now
@@ -316,4 +316,16 @@ func (s *Store) PublicStatus(ctx context.Context) (model.PublicStatus, error) {
 		return model.PublicStatus{}, err
 	}
 	return model.PublicView(incs, strings.EqualFold(mode, "exercise"), now), nil
+}
+
+func (s *Store) noteTokenUse(ctx context.Context, sha string, now time.Time) error {
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "UPDATE tokens SET last_used_at = ? WHERE sha256 = ?", now.Unix(), sha); err != nil {
+		return err
+	}
+	return tx.Commit()
 }

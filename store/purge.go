@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,21 +63,9 @@ func (s *Store) Purge(ctx context.Context, actor model.Actor, dryRun bool) (mode
 // checkpoint, and writers are not held up meanwhile. When this process
 // replicates, Litestream owns checkpoints and it is not tried.
 func (s *Store) emptyWAL(ctx context.Context) {
-	conn, err := s.w.Conn(ctx)
-	if err != nil {
-		return
-	}
-	defer conn.Close()
-	defer func() {
-		// The writer waits for locks again; a connection that cannot be
-		// set back is dropped from the pool rather than kept impatient.
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA busy_timeout = 10000"); err != nil {
-			conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-	}()
-	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err == nil {
-		conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
-	}
+	// The writer does not wait for locks (see begin): a checkpoint that
+	// cannot have them gives up at once.
+	s.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 }
 
 func planPurge(ctx context.Context, q querier, now time.Time) (model.Purge, error) {

@@ -25,8 +25,7 @@ import (
 
 	"sitrep/model"
 
-	"modernc.org/sqlite" // registers the "sqlite" driver
-	sqlite3 "modernc.org/sqlite/lib"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 //go:embed migrations/*.sql
@@ -109,7 +108,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	// journal_mode is a property of the file, set once above; the rest are
 	// per connection.
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=synchronous(FULL)"
-	wpragmas := pragmas
+	// The writer does not wait inside SQLite for another process's write
+	// lock: begin does, polling often enough to win it (see begin).
+	wpragmas := strings.Replace(pragmas, "busy_timeout(10000)", "busy_timeout(0)", 1)
 	if s.replicated {
 		wpragmas += "&_pragma=wal_autocheckpoint(0)"
 	}
@@ -224,13 +225,12 @@ func enableWAL(ctx context.Context, base string) error {
 	for {
 		var mode string
 		err := db.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
-		var se *sqlite.Error
 		switch {
 		case err == nil && strings.EqualFold(mode, "wal"):
 			return nil
 		case err == nil:
 			return fmt.Errorf("the database stays in %s mode; WAL is needed", mode)
-		case errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY && time.Now().Before(deadline):
+		case isBusy(err) && time.Now().Before(deadline):
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
@@ -288,7 +288,7 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 func (s *Store) applyMigration(ctx context.Context, version int, body string) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}

@@ -330,7 +330,7 @@ func (s *Store) RecordRefusedKey(ctx context.Context, fingerprint, user, source 
 // A login (userID set) also stamps the user's last login and the key's
 // last use (a certificate's key is no user key, so none is stamped).
 func (s *Store) recordAuth(ctx context.Context, actor model.Actor, action model.Action, target string, data map[string]string, userID int64, keyFP string) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin %s: %w", action, err)
 	}

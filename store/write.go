@@ -6,9 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"sitrep/model"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // wtx is one write in progress: its transaction, its time and its actor.
@@ -45,7 +49,7 @@ func (s *Store) writeAt(ctx context.Context, actor model.Actor, act model.Action
 	if actor.Name == "" || actor.Source == "" {
 		return model.Event{}, errors.New("store: write without an actor name and source")
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return model.Event{}, fmt.Errorf("begin write: %w", err)
 	}
@@ -86,6 +90,43 @@ func (s *Store) writeAt(ctx context.Context, actor model.Actor, act model.Action
 	}
 	s.feed.Publish()
 	return ev, nil
+}
+
+// writeWait is how long a write waits for other processes' writes to let
+// it in.
+const writeWait = 30 * time.Second
+
+// begin starts an immediate transaction on the writer, waiting up to
+// writeWait for the write lock another process holds.
+//
+// SQLite's own wait (busy_timeout) polls for the lock every 100ms once it
+// has waited a quarter of a second. A process writing one transaction
+// after another frees the lock for a few microseconds between them, so a
+// second process polling that seldom can miss every gap for seconds: under
+// load one starved past a 10s timeout while the other wrote 160 notes.
+// Polling every millisecond or two wins a gap within a few tries. This
+// is not a queue, but it makes starvation as unlikely as it can be short
+// of one, and costs only the waiting writer.
+func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
+	deadline := time.Now().Add(writeWait)
+	for {
+		tx, err := s.w.BeginTx(ctx, nil)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return tx, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Millisecond + rand.N(time.Millisecond)):
+		}
+	}
+}
+
+// isBusy reports whether err is SQLite's "another connection holds the
+// lock".
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // stamp is the time a write is stamped with: on an exercise database the
