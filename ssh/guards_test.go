@@ -1,6 +1,7 @@
 package ssh
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -149,15 +150,28 @@ func TestPTYSizeIsClamped(t *testing.T) {
 		t.Errorf("the header line reaches column %d; want it laid out for %d columns", rows[1], maxW)
 	}
 	// A window change to an absurd size is clamped too. The console is
-	// drawn whole at each new size, down to its footer: first a small one,
-	// so that the clamped size is a change.
+	// drawn whole at each new size (the screen cleared first), down to its
+	// footer: first a small one, so that the clamped size is a change.
+	// Waiting for the clearing, not only the footer, matters: a footer
+	// redrawn for another reason could pass for the small size's, and a
+	// second change sent before the first is seen would leave the size as
+	// it was, with nothing to redraw.
 	for _, size := range [][2]int{{24, 80}, {100000, 100000}} {
 		mark := p.out.Len()
 		if err := p.sess.WindowChange(size[0], size[1]); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := p.out.WaitFor(mark, "help", 5*time.Second); !ok {
-			t.Fatalf("not redrawn after a window change to %d×%d: %q", size[1], size[0], tail(p.out.String(), 300))
+		cleared := -1
+		redrawn := p.out.WaitUntil(5*time.Second, func(out []byte) bool {
+			if cleared < 0 {
+				if i := bytes.Index(out[mark:], []byte(ansi.EraseEntireScreen)); i >= 0 {
+					cleared = mark + i
+				}
+			}
+			return cleared >= 0 && sshtest.Contains(out[cleared:], "help")
+		})
+		if !redrawn {
+			t.Fatalf("not redrawn after a window change to %d×%d (cleared at %d): %q", size[1], size[0], cleared, tail(p.out.String()[mark:], 600))
 		}
 	}
 	check("after a window change to 100000×100000", []byte(p.out.String()))

@@ -32,12 +32,13 @@ type screen struct {
 	quit chan struct{} // stop: write the last frame and restore the terminal
 	done chan struct{} // the writer has returned
 
-	mu     sync.Mutex
-	view   tea.View     // the newest
-	shown  bool         // view holds a frame
-	raw    bytes.Buffer // Bubble Tea's own output (its terminal queries), written before the next frame
-	w, h   int
-	closed bool
+	mu      sync.Mutex
+	view    tea.View     // the newest
+	shown   bool         // view holds a frame
+	raw     bytes.Buffer // Bubble Tea's own output (its terminal queries), written before the next frame
+	w, h    int
+	resized bool // the client's window changed: draw whole
+	closed  bool
 
 	// The writer's own.
 	frames  *frameCache // shared by the process's screens
@@ -105,10 +106,12 @@ const maxRaw = 64 << 10
 var errRawFull = errors.New("the client is not reading its terminal output")
 
 // resize takes the terminal's new (clamped) size; the next frame is drawn
-// whole.
+// whole, even at the size it had: a terminal resized and back (a pane
+// zoomed and unzoomed) has cut or reflowed what it showed, and the sizes
+// between may never reach the program.
 func (s *screen) resize(w, h int) {
 	s.mu.Lock()
-	s.w, s.h = w, h
+	s.w, s.h, s.resized = w, h, true
 	s.mu.Unlock()
 	s.poke()
 }
@@ -172,7 +175,10 @@ func (s *screen) run() {
 // frame, or all of them after a resize.
 func (s *screen) frame() {
 	s.mu.Lock()
-	v, shown, w, h := s.view, s.shown, s.w, s.h
+	v, shown, w, h, resized := s.view, s.shown, s.w, s.h, s.resized
+	if shown {
+		s.resized = false
+	}
 	s.pend.Write(s.raw.Bytes())
 	s.raw.Reset()
 	s.mu.Unlock()
@@ -180,7 +186,7 @@ func (s *screen) frame() {
 		s.send()
 		return
 	}
-	if w != s.lw || h != s.lh {
+	if w != s.lw || h != s.lh || resized {
 		s.lw, s.lh, s.fresh = w, h, true
 	}
 	if v.WindowTitle != s.title {

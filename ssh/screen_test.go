@@ -101,23 +101,7 @@ func TestScreenSendsOnlyWhatChanged(t *testing.T) {
 	for i := range 24 {
 		lines = append(lines, fmt.Sprintf("\x1b[1mrow %02d\x1b[0m %s", i, strings.Repeat("·", 60)))
 	}
-	// settle waits until the frames shown so far are written. A fence
-	// goes out through the screen's writer after the view shown: once it
-	// has been written, so has every frame before it. It returns the bytes
-	// written, fences left out.
-	const fence = "\x1b[5n"
-	fences := 0
-	settle := func() int {
-		t.Helper()
-		fences++
-		if _, err := scr.Write([]byte(fence)); err != nil {
-			t.Fatal(err)
-		}
-		if !eventually(5*time.Second, func() bool { return bytes.Count(out.bytes(), []byte(fence)) == fences }) {
-			t.Fatal("the screen did not write what it was shown")
-		}
-		return len(out.bytes()) - fences*len(fence)
-	}
+	settle := settler(t, scr, out)
 	scr.show(tea.NewView(strings.Join(lines, "\n")))
 	full := settle()
 	lines[7] = strings.Replace(lines[7], "·", "x", 1)
@@ -134,5 +118,51 @@ func TestScreenSendsOnlyWhatChanged(t *testing.T) {
 	}
 	if s := sshtest.Render(out.bytes(), 80, 24); !strings.Contains(s, "row 07 x··") {
 		t.Errorf("the change is not on the screen:\n%s", s)
+	}
+}
+
+// settler returns a function that waits until the frames shown so far are
+// written. A fence goes out through the screen's writer after the view
+// shown: once it has been written, so has every frame before it. It
+// returns the bytes written, fences left out.
+func settler(t *testing.T, scr *screen, out *channelWriter) func() int {
+	const fence = "\x1b[5n"
+	fences := 0
+	return func() int {
+		t.Helper()
+		fences++
+		if _, err := scr.Write([]byte(fence)); err != nil {
+			t.Fatal(err)
+		}
+		if !eventually(5*time.Second, func() bool { return bytes.Count(out.bytes(), []byte(fence)) == fences }) {
+			t.Fatal("the screen did not write what it was shown")
+		}
+		return len(out.bytes()) - fences*len(fence)
+	}
+}
+
+// A window change redraws the screen whole, even to the size it was: the
+// terminal was resized and back (its sizes between never reached the
+// program) and has cut what it showed.
+func TestScreenRedrawsWholeAfterAWindowChange(t *testing.T) {
+	out := &channelWriter{}
+	scr := newScreen(cssh.NewPtyWriter(out), nil, colorprofile.TrueColor, 40, 5)
+	defer scr.stop(5 * time.Second)
+	settle := settler(t, scr, out)
+	view := tea.NewView("row 0\nrow 1\nrow 2\nrow 3\nthe footer, far to the right")
+	scr.show(view)
+	first := settle()
+	scr.resize(40, 5)
+	scr.show(view)
+	again := settle() - first
+	got := out.bytes()
+	if n := bytes.Count(got, []byte(ansi.EraseEntireScreen)); n != 2 {
+		t.Errorf("the screen was cleared %d times; want 2, at the start and after the window change", n)
+	}
+	if again < first/2 {
+		t.Errorf("after a window change to the same size %d bytes were sent; the first frame took %d", again, first)
+	}
+	if s := sshtest.Render(got[bytes.LastIndex(got, []byte(ansi.EraseEntireScreen)):], 40, 5); !strings.Contains(s, "the footer, far to the right") {
+		t.Errorf("the redrawn screen lacks the footer:\n%s", s)
 	}
 }
