@@ -9,6 +9,8 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	uv "github.com/charmbracelet/ultraviolet"
 	"github.com/charmbracelet/x/ansi"
+
+	"sitrep/ui"
 )
 
 // A console's screen keeps its last frame as the text the program drew,
@@ -34,18 +36,10 @@ type frameKey struct {
 }
 
 // frameCache is the process's updates, worked out once for every screen
-// that makes the same one. It holds up to two generations of
-// frameCacheSize updates.
+// that makes the same one.
 type frameCache struct {
-	mu        sync.Mutex
-	cur, prev map[frameKey]*frameDiff
-	lines     sync.Pool // *lineScratch
-}
-
-// frameDiff is one update, or its computation under way.
-type frameDiff struct {
-	done  chan struct{}
-	bytes string
+	diffs *ui.Memo[frameKey, string]
+	lines sync.Pool // *lineScratch
 }
 
 // frameCacheSize is how many updates a generation holds: enough for
@@ -54,46 +48,22 @@ type frameDiff struct {
 const frameCacheSize = 256
 
 func newFrameCache() *frameCache {
-	return &frameCache{cur: map[frameKey]*frameDiff{}}
+	return &frameCache{diffs: ui.NewMemo[frameKey, string](frameCacheSize)}
 }
 
 // update appends to dst the bytes that turn k.old into k.next, working
 // them out only if no other screen has.
 func (c *frameCache) update(dst *bytes.Buffer, k frameKey) {
-	c.mu.Lock()
-	d, ok := c.cur[k]
-	if !ok {
-		if d, ok = c.prev[k]; ok {
-			c.putLocked(k, d)
+	dst.WriteString(c.diffs.Get(k, func() string {
+		var b bytes.Buffer
+		sc, _ := c.lines.Get().(*lineScratch)
+		if sc == nil {
+			sc = &lineScratch{}
 		}
-	}
-	if !ok {
-		d = &frameDiff{done: make(chan struct{})}
-		c.putLocked(k, d)
-	}
-	c.mu.Unlock()
-	if ok {
-		<-d.done
-		dst.WriteString(d.bytes)
-		return
-	}
-	var b bytes.Buffer
-	sc, _ := c.lines.Get().(*lineScratch)
-	if sc == nil {
-		sc = &lineScratch{}
-	}
-	encodeFrame(&b, k, sc)
-	c.lines.Put(sc)
-	d.bytes = b.String()
-	close(d.done)
-	dst.WriteString(d.bytes)
-}
-
-func (c *frameCache) putLocked(k frameKey, d *frameDiff) {
-	if len(c.cur) >= frameCacheSize {
-		c.prev, c.cur = c.cur, make(map[frameKey]*frameDiff, frameCacheSize)
-	}
-	c.cur[k] = d
+		encodeFrame(&b, k, sc)
+		c.lines.Put(sc)
+		return b.String()
+	}))
 }
 
 // lineScratch is where two lines are parsed into cells to compare them.

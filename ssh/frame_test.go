@@ -186,7 +186,7 @@ func TestFrameUpdateIsSmallAndShared(t *testing.T) {
 			t.Fatalf("screen %d got %q, screen 0 %q", i, outs[i].String(), outs[0].String())
 		}
 	}
-	if n := len(fc.cur); n != 1 {
+	if n := fc.diffs.Len(); n != 1 {
 		t.Errorf("%d updates cached, want 1", n)
 	}
 	got := outs[0].String()

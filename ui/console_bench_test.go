@@ -150,7 +150,11 @@ func (c *stepClock) Now() time.Time { return c.t }
 // the Hub's do.
 type sharingSource struct {
 	*conSource
-	frameShare
+	frames *Memo[boardFrameKey, boardFrame]
+}
+
+func (s *sharingSource) shareBoard(k boardFrameKey, draw func() boardFrame) boardFrame {
+	return s.frames.Get(k, draw)
 }
 
 // BenchmarkFullBoardTick is one console's second on a full board (21
@@ -170,7 +174,7 @@ func BenchmarkFullBoardTick(b *testing.B) {
 				snap := &Snapshot{Board: benchIncidents(21, true), Online: []string{"alice", "bob"}}
 				var src Source = newConSource(b, snap)
 				if shared {
-					src = &sharingSource{conSource: src.(*conSource)}
+					src = &sharingSource{conSource: src.(*conSource), frames: NewMemo[boardFrameKey, boardFrame](frameShareSize)}
 				}
 				clk := &stepClock{t: conNow}
 				cons := make([]*Model, n)

@@ -47,7 +47,7 @@ type Hub struct {
 	details    map[int64]*detail // incidents opened on screens, for the board below
 	detailsFor *store.Board
 
-	frames frameShare // board frames drawn once for every screen (share.go)
+	frames *Memo[boardFrameKey, boardFrame] // board frames drawn once for every screen (share.go)
 }
 
 // detail is one incident's full record and timeline, loaded once for
@@ -63,7 +63,7 @@ type detail struct {
 // ctx ends.
 func NewHub(ctx context.Context, st *store.Store) (*Hub, error) {
 	h := &Hub{st: st, subs: map[chan struct{}]struct{}{}, online: map[string]int{},
-		done: make(chan struct{}), presence: make(chan struct{}, 1)}
+		done: make(chan struct{}), presence: make(chan struct{}, 1), frames: NewMemo[boardFrameKey, boardFrame](frameShareSize)}
 	for i := range h.beats {
 		h.beats[i] = make(chan struct{})
 	}
@@ -382,5 +382,5 @@ func phaseOf(s Source) int {
 }
 
 func (h *Hub) shareBoard(k boardFrameKey, draw func() boardFrame) boardFrame {
-	return h.frames.shareBoard(k, draw)
+	return h.frames.Get(k, draw)
 }

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"sync"
-
 	"sitrep/model"
 )
 
@@ -36,67 +34,10 @@ type frameSharer interface {
 	shareBoard(k boardFrameKey, draw func() boardFrame) boardFrame
 }
 
-// frameShare holds the frames drawn lately, two generations of up to
-// frameShareSize; a frame being drawn is waited for, not drawn again.
-type frameShare struct {
-	mu        sync.Mutex
-	cur, prev map[boardFrameKey]*sharedFrame
-}
-
-type sharedFrame struct {
-	done   chan struct{}
-	f      boardFrame
-	failed bool // draw panicked: each draws its own
-}
-
-// frameShareSize is how many frames a generation holds: more than the
-// distinct boards a process shows in a second (a size, a role and a
-// cursor make one).
+// frameShareSize is how many frames a generation of a Source's shared
+// frames holds: more than the distinct boards a process shows in a second
+// (a size, a role and a cursor make one).
 const frameShareSize = 256
-
-func (s *frameShare) shareBoard(k boardFrameKey, draw func() boardFrame) boardFrame {
-	s.mu.Lock()
-	e, ok := s.cur[k]
-	if !ok {
-		if e, ok = s.prev[k]; ok {
-			s.putLocked(k, e)
-		}
-	}
-	if !ok {
-		e = &sharedFrame{done: make(chan struct{})}
-		s.putLocked(k, e)
-	}
-	s.mu.Unlock()
-	if ok {
-		<-e.done
-		if e.failed {
-			return draw()
-		}
-		return e.f
-	}
-	defer func() {
-		if r := recover(); r != nil { // not kept, and no one left waiting
-			s.mu.Lock()
-			if s.cur[k] == e {
-				delete(s.cur, k)
-			}
-			s.mu.Unlock()
-			e.failed = true
-			close(e.done)
-			panic(r)
-		}
-	}()
-	e.f = draw()
-	close(e.done)
-	return e.f
-}
-
-func (s *frameShare) putLocked(k boardFrameKey, e *sharedFrame) {
-	if s.cur == nil || len(s.cur) >= frameShareSize {
-		s.prev, s.cur = s.cur, make(map[boardFrameKey]*sharedFrame, frameShareSize)
-	}
-	s.cur[k] = e
-}
 
 // sharedBoard draws the board page through the source's shared frames
 // when nothing on it is this console's own; ok is false when it is.
