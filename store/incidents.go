@@ -169,26 +169,21 @@ func (s *Store) SetSeverity(ctx context.Context, actor model.Actor, id int64, se
 		if reason, err = model.CleanText("reason", reason, model.SingleLine, 0, model.MaxReason); err != nil {
 			return model.Event{}, err
 		}
-		inc, err := w.load(id)
-		if err != nil {
-			return model.Event{}, err
-		}
-		if inc.Severity == sev {
-			return model.Event{}, model.Errorf("%s is already %s", inc.Ref(), sev)
-		}
-		if !inc.Status.Active() {
-			return model.Event{}, model.Errorf("%s is closed and its severity can no longer change", inc.Ref())
-		}
-		from := inc.Severity
-		inc.Severity = sev
-		if err := w.save(inc); err != nil {
-			return model.Event{}, err
-		}
-		data := map[string]string{"from": string(from), "to": string(sev)}
-		if reason != "" {
-			data["reason"] = reason
-		}
-		return w.event(inc, model.ActSeverity, data), nil
+		return w.apply(id, model.ActSeverity, func(inc *model.Incident) (map[string]string, error) {
+			if inc.Severity == sev {
+				return nil, model.Errorf("%s is already %s", inc.Ref(), sev)
+			}
+			if !inc.Status.Active() {
+				return nil, model.Errorf("%s is closed and its severity can no longer change", inc.Ref())
+			}
+			from := inc.Severity
+			inc.Severity = sev
+			data := map[string]string{"from": string(from), "to": string(sev)}
+			if reason != "" {
+				data["reason"] = reason
+			}
+			return data, nil
+		})
 	})
 }
 
@@ -199,44 +194,26 @@ func (s *Store) SetBreach(ctx context.Context, actor model.Actor, id int64, f mo
 }
 
 func (w *wtx) setBreach(id int64, f model.BreachFacts) (model.Event, error) {
-	inc, err := w.load(id)
-	if err != nil {
-		return model.Event{}, err
-	}
 	pol, err := w.policy()
 	if err != nil {
 		return model.Event{}, err
 	}
-	// A closed incident's facts are final, unless a deadline still holds
-	// it on the board: then they may still settle that clock.
-	if inc.Status == model.Closed && !pol.Held(inc, w.now) {
-		return model.Event{}, model.Errorf("%s is closed, so its breach facts can no longer change", inc.Ref())
-	}
-	data, err := model.ApplyBreach(inc, f, pol, w.now)
-	if err != nil {
-		return model.Event{}, err
-	}
-	if err := w.save(inc); err != nil {
-		return model.Event{}, err
-	}
-	return w.event(inc, model.ActBreach, data), nil
+	return w.apply(id, model.ActBreach, func(inc *model.Incident) (map[string]string, error) {
+		// A closed incident's facts are final, unless a deadline still
+		// holds it on the board: then they may still settle that clock.
+		if inc.Status == model.Closed && !pol.Held(inc, w.now) {
+			return nil, model.Errorf("%s is closed, so its breach facts can no longer change", inc.Ref())
+		}
+		return model.ApplyBreach(inc, f, pol, w.now)
+	})
 }
 
 // SetContact sets an incident's own point of contact for notices.
 func (s *Store) SetContact(ctx context.Context, actor model.Actor, id int64, name, details string) (model.Event, error) {
 	return s.write(ctx, actor, model.ActContact, func(w *wtx) (model.Event, error) {
-		inc, err := w.load(id)
-		if err != nil {
-			return model.Event{}, err
-		}
-		data, err := model.ApplyContact(inc, name, details)
-		if err != nil {
-			return model.Event{}, err
-		}
-		if err := w.save(inc); err != nil {
-			return model.Event{}, err
-		}
-		return w.event(inc, model.ActContact, data), nil
+		return w.apply(id, model.ActContact, func(inc *model.Incident) (map[string]string, error) {
+			return model.ApplyContact(inc, name, details)
+		})
 	})
 }
 
@@ -346,14 +323,9 @@ func (w *wtx) note(id int64, text string) (model.Event, error) {
 	if err != nil {
 		return model.Event{}, err
 	}
-	inc, err := w.load(id)
-	if err != nil {
-		return model.Event{}, err
-	}
-	if err := w.save(inc); err != nil {
-		return model.Event{}, err
-	}
-	return w.event(inc, model.ActNote, map[string]string{"text": text}), nil
+	return w.apply(id, model.ActNote, func(*model.Incident) (map[string]string, error) {
+		return map[string]string{"text": text}, nil
+	})
 }
 
 // NotifyInput records a controller notice that was sent.

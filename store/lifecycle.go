@@ -13,18 +13,9 @@ import (
 // each field before and after.
 func (s *Store) Edit(ctx context.Context, actor model.Actor, id int64, e model.Edit) (model.Event, error) {
 	return s.write(ctx, actor, model.ActEdit, func(w *wtx) (model.Event, error) {
-		inc, err := w.load(id)
-		if err != nil {
-			return model.Event{}, err
-		}
-		data, err := model.ApplyEdit(inc, e, w.now)
-		if err != nil {
-			return model.Event{}, err
-		}
-		if err := w.save(inc); err != nil {
-			return model.Event{}, err
-		}
-		return w.event(inc, model.ActEdit, data), nil
+		return w.apply(id, model.ActEdit, func(inc *model.Incident) (map[string]string, error) {
+			return model.ApplyEdit(inc, e, w.now)
+		})
 	})
 }
 
@@ -36,24 +27,19 @@ func (s *Store) Postmortem(ctx context.Context, actor model.Actor, id int64, cus
 		if err != nil {
 			return model.Event{}, err
 		}
-		inc, err := w.load(id)
-		if err != nil {
-			return model.Event{}, err
-		}
-		pms, data, err := model.PlanPostmortem(inc, customers, published, at)
-		if err != nil {
-			return model.Event{}, err
-		}
-		for _, pm := range pms {
-			if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO postmortems (incident_id, customer, published, at, by) VALUES (?, ?, ?, ?, ?)",
-				id, pm.Customer, pm.Published, pm.At.Unix(), w.actor.Name); err != nil {
-				return model.Event{}, fmt.Errorf("record post-mortem: %w", err)
+		return w.apply(id, model.ActPostmortem, func(inc *model.Incident) (map[string]string, error) {
+			pms, data, err := model.PlanPostmortem(inc, customers, published, at)
+			if err != nil {
+				return nil, err
 			}
-		}
-		if err := w.save(inc); err != nil {
-			return model.Event{}, err
-		}
-		return w.event(inc, model.ActPostmortem, data), nil
+			for _, pm := range pms {
+				if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO postmortems (incident_id, customer, published, at, by) VALUES (?, ?, ?, ?, ?)",
+					id, pm.Customer, pm.Published, pm.At.Unix(), w.actor.Name); err != nil {
+					return nil, fmt.Errorf("record post-mortem: %w", err)
+				}
+			}
+			return data, nil
+		})
 	})
 }
 
@@ -65,18 +51,9 @@ func (s *Store) Restored(ctx context.Context, actor model.Actor, id int64, at, r
 		if err != nil {
 			return model.Event{}, err
 		}
-		inc, err := w.load(id)
-		if err != nil {
-			return model.Event{}, err
-		}
-		data, err := model.ApplyRestored(inc, at, recoveryPoint.UTC().Truncate(time.Second))
-		if err != nil {
-			return model.Event{}, err
-		}
-		if err := w.save(inc); err != nil {
-			return model.Event{}, err
-		}
-		return w.event(inc, model.ActRestored, data), nil
+		return w.apply(id, model.ActRestored, func(inc *model.Incident) (map[string]string, error) {
+			return model.ApplyRestored(inc, at, recoveryPoint.UTC().Truncate(time.Second))
+		})
 	})
 }
 
@@ -88,22 +65,13 @@ func (s *Store) Classify(ctx context.Context, actor model.Actor, id int64, at ti
 		if err != nil {
 			return model.Event{}, err
 		}
-		inc, err := w.load(id)
-		if err != nil {
-			return model.Event{}, err
-		}
 		pol, err := w.policy()
 		if err != nil {
 			return model.Event{}, err
 		}
-		data, err := model.ApplyClassify(inc, pol, at)
-		if err != nil {
-			return model.Event{}, err
-		}
-		if err := w.save(inc); err != nil {
-			return model.Event{}, err
-		}
-		return w.event(inc, model.ActClassify, data), nil
+		return w.apply(id, model.ActClassify, func(inc *model.Incident) (map[string]string, error) {
+			return model.ApplyClassify(inc, pol, at)
+		})
 	})
 }
 

@@ -240,6 +240,24 @@ func (w *wtx) loadOpen(id int64, what string) (*model.Incident, error) {
 	return inc, err
 }
 
+// apply is one change to an incident, read and written back inside the
+// write: change applies the model's rule to it and returns the event's
+// data.
+func (w *wtx) apply(id int64, act model.Action, change func(*model.Incident) (map[string]string, error)) (model.Event, error) {
+	inc, err := w.load(id)
+	if err != nil {
+		return model.Event{}, err
+	}
+	data, err := change(inc)
+	if err != nil {
+		return model.Event{}, err
+	}
+	if err := w.save(inc); err != nil {
+		return model.Event{}, err
+	}
+	return w.event(inc, act, data), nil
+}
+
 func (w *wtx) policy() (model.Policy, error) {
 	p, _, err := readMeta(w.ctx, w.tx)
 	return p, err
