@@ -14,6 +14,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -287,6 +288,19 @@ func blockedWriters(frame string) int {
 		}
 	}
 	return n
+}
+
+// stuckReport is what a failure about a stuck connection shows: every
+// goroutine's stack (the server's writer and the client's reader are
+// both in this process) and, where ss(8) is at hand, the kernel's view of
+// the connection from local address addr.
+func stuckReport(addr net.Addr) string {
+	var b bytes.Buffer
+	if out, err := exec.Command("ss", "-tnio", "src "+addr.String()+" or dst "+addr.String()).CombinedOutput(); err == nil {
+		fmt.Fprintf(&b, "ss:\n%s\n", out)
+	}
+	pprof.Lookup("goroutine").WriteTo(&b, 2)
+	return b.String()
 }
 
 // drawing reports whether a goroutine is running or waiting to run in
@@ -592,7 +606,7 @@ func TestStalledClientDoesNotDelayOthers(t *testing.T) {
 		// until the console has caught up.
 		for idle, deadline := 0, time.Now().Add(10*time.Second); idle < 3; {
 			if time.Now().After(deadline) {
-				t.Fatalf("the resumed console's writes were still blocked after 10s")
+				t.Fatalf("the resumed console's writes were still blocked after 10s:\n%s", stuckReport(gate.LocalAddr()))
 			}
 			sc.SendRequest("nudge@sitrep.test", false, nil)
 			time.Sleep(20 * time.Millisecond)
