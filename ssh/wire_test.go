@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -378,11 +379,26 @@ func (c *stallConn) resume() {
 func (h *harness) dialStalling(user string) (*gossh.Client, *stallConn) {
 	h.t.Helper()
 	h.lis.smallSendBuffer()
-	c, err := net.DialTimeout("tcp", h.addr, 5*time.Second)
+	// The client's receive buffer is made small before it connects, not
+	// after: the server sizes its segments to half the largest window the
+	// client has offered, and segments sized for loopback's first, large
+	// window never fit the small one. Once the client reads again, the
+	// server could then send only when its zero-window probe timer fired,
+	// backing off to two minutes (the resumed console stayed stuck for
+	// over 10s, 5 runs in 20 under load).
+	d := net.Dialer{Timeout: 5 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		if err := rc.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		}); err != nil {
+			return err
+		}
+		return serr
+	}}
+	c, err := d.Dial("tcp", h.addr)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	c.(*net.TCPConn).SetReadBuffer(4096)
 	sc := &stallConn{Conn: c}
 	cc, chans, reqs, err := gossh.NewClientConn(sc, h.addr, clientConfig(gossh.PublicKeys(h.keys[user])))
 	if err != nil {
