@@ -111,8 +111,11 @@ func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
 	deadline := time.Now().Add(writeWait)
 	for {
 		tx, err := s.w.BeginTx(ctx, nil)
-		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+		if err == nil || !isBusy(err) {
 			return tx, err
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("another process kept %s locked with its writes for %s: %w", s.path, writeWait, err)
 		}
 		select {
 		case <-ctx.Done():
