@@ -146,20 +146,26 @@ func (m *Model) boardView() string {
 	default:
 		// Only the rows on screen are drawn: a board of a thousand costs
 		// what a screenful costs. The columns are as wide as what the
-		// rows on screen hold, and the title has the rest.
+		// rows on screen hold, and the title has the rest. A board
+		// longer than the screen gives its last line to saying how many
+		// incidents are off it, so none is hidden without a word.
+		n := max(1, avail)
+		if len(m.rows) > n && n > 1 {
+			n--
+		}
 		off := m.board.offset
 		if m.board.cursor < off {
 			off = m.board.cursor
 		}
-		if n := max(1, avail); m.board.cursor >= off+n {
+		if m.board.cursor >= off+n {
 			off = m.board.cursor - n + 1
 		}
-		off = max(0, min(off, len(m.rows)-max(1, avail)))
+		off = max(0, min(off, len(m.rows)-n))
 		m.board.offset = off
 		pol := m.policy()
-		rows := make([]rowText, 0, max(1, avail))
+		rows := make([]rowText, 0, n)
 		var need rowWidths
-		for i := off; i < min(len(m.rows), off+max(1, avail)); i++ {
+		for i := off; i < min(len(m.rows), off+n); i++ {
 			r := m.rowText(m.rows[i], pol, w)
 			need.take(r)
 			rows = append(rows, r)
@@ -170,9 +176,33 @@ func (m *Model) boardView() string {
 			b.WriteString(m.boardRow(cols, r, w, off+i == m.board.cursor))
 			b.WriteString("\n")
 		}
+		if more := offBoard(off, len(rows), len(m.rows)); more != "" {
+			b.WriteString(m.st.Notice.Render(clip(more, w)) + "\n")
+		}
 	}
 	body := fit(b.String(), w, h-1)
 	return body + "\n" + m.footer(w, m.keys.boardHelp()[1].keys)
+}
+
+// offBoard says how many of total rows are above and below the shown
+// rows [off, off+shown), or nothing when all are shown.
+func offBoard(off, shown, total int) string {
+	above, below := off, total-off-shown
+	incidents := func(n int) string {
+		if n == 1 {
+			return "1 more incident"
+		}
+		return fmt.Sprintf("%d more incidents", n)
+	}
+	switch {
+	case above > 0 && below > 0:
+		return fmt.Sprintf("↑ %d above · ↓ %d below (j/k, g/G)", above, below)
+	case below > 0:
+		return "↓ " + incidents(below) + " below (j, G)"
+	case above > 0:
+		return "↑ " + incidents(above) + " above (k, g)"
+	}
+	return ""
 }
 
 // header is the top line: counts by severity, who is online, the time,
