@@ -39,8 +39,9 @@ func helperWrites() int {
 
 // TestHelperWriter is not a test on its own: it is the writer process of
 // TestTwoProcessesWrite and returns at once unless started by it. It
-// opens the store, waits until its stdin closes (so both processes start
-// together), then runs 8 goroutines each adding N notes to one incident.
+// opens the store, says so by closing the ready pipe it was given as fd 3,
+// waits until its stdin closes (so both processes start together), then
+// runs 8 goroutines each adding N notes to one incident.
 // Any error goes to stderr and makes the process exit non-zero.
 func TestHelperWriter(t *testing.T) {
 	path := os.Getenv(envHelperDB)
@@ -58,6 +59,9 @@ func TestHelperWriter(t *testing.T) {
 	st, err := store.Open(ctx, path)
 	if err != nil {
 		fail("open: %v", err)
+	}
+	if err := os.NewFile(3, "ready").Close(); err != nil {
+		fail("close the ready pipe: %v", err)
 	}
 	io.Copy(io.Discard, os.Stdin) // the starting gun: the parent closes stdin
 
@@ -107,6 +111,7 @@ func TestTwoProcessesWrite(t *testing.T) {
 		tag            string
 		cmd            *exec.Cmd
 		stdin          io.WriteCloser
+		ready          *os.File
 		stdout, stderr bytes.Buffer
 	}
 	var children []*child
@@ -120,12 +125,30 @@ func TestTwoProcessesWrite(t *testing.T) {
 		if c.stdin, err = c.cmd.StdinPipe(); err != nil {
 			t.Fatal(err)
 		}
+		ready, readyW, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.cmd.ExtraFiles = []*os.File{readyW}
 		if err := c.cmd.Start(); err != nil {
 			t.Fatalf("start %s: %v", tag, err)
 		}
+		readyW.Close()
+		c.ready = ready
 		children = append(children, c)
 	}
-	time.Sleep(200 * time.Millisecond) // setup: let both open the store
+	// Both open the store before either writes: each closes its ready
+	// pipe once open, and the read here ends then (EOF).
+	for _, c := range children {
+		c.ready.SetReadDeadline(time.Now().Add(2 * time.Minute))
+		_, err := io.Copy(io.Discard, c.ready)
+		c.ready.Close()
+		if err != nil {
+			c.cmd.Process.Kill()
+			c.cmd.Wait()
+			t.Fatalf("writer %s did not open the store: %v\nstderr:\n%s", c.tag, err, c.stderr.String())
+		}
+	}
 	start := time.Now()
 	for _, c := range children {
 		c.stdin.Close()

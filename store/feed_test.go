@@ -86,9 +86,10 @@ func TestFeedOtherProcess(t *testing.T) {
 
 	ch, cancel := st.Subscribe()
 	defer cancel()
-	// Setup, not an assertion: give the poller time to read its baseline.
-	time.Sleep(3 * store.PollInterval)
-	drain(ch)
+	// The poller's first read always signals (a commit between Subscribe
+	// and that read would otherwise go unseen): once it has come, the
+	// poller holds its baseline.
+	waitSignal(t, ch, "the poller's first read")
 	for i := range 3 {
 		must(other.Note(ctx, member, inc.ID, "from the other process"))(t)
 		d := waitSignal(t, ch, "write by another handle")
@@ -160,7 +161,7 @@ func TestFeedCloseStopsEverything(t *testing.T) {
 	inc := declare(t, st, model.Declaration{})
 	a, cancelA := st.Subscribe()
 	b, _ := st.Subscribe()
-	time.Sleep(2 * store.PollInterval) // let the poller run a few rounds
+	waitSignal(t, a, "the poller's first read") // the poller is running
 	must(st.Note(ctx, member, inc.ID, "x"))(t)
 	if err := st.Close(); err != nil {
 		t.Fatalf("close: %v", err)
