@@ -182,7 +182,7 @@ func PlanAlerts(p AlertPayload, active bool, known map[string]string, group stri
 	}
 	if p.Status == AlertResolved && group != AlertResolved {
 		lines := []string{fmt.Sprintf("Alertmanager reports the group resolved (%d %s); the incident stays as it is until someone resolves it.",
-			len(p.Alerts), plural(len(p.Alerts), "alert", "alerts"))}
+			len(p.Alerts), Plural(len(p.Alerts), "alert", "alerts"))}
 		for i, a := range changed {
 			if i == maxListed {
 				lines = append(lines, fmt.Sprintf("… and %d more", len(changed)-maxListed))
@@ -262,7 +262,7 @@ func alertDeclaration(p AlertPayload, now time.Time) Declaration {
 	if desc := clipText(p.CommonAnnotations["description"], MaxSummary/2); desc != "" {
 		lines = append(lines, desc, "")
 	}
-	lines = append(lines, fmt.Sprintf("Declared from Alertmanager (receiver %s), %d %s:", clipLine(p.Receiver, MaxName), len(p.Alerts), plural(len(p.Alerts), "alert", "alerts")))
+	lines = append(lines, fmt.Sprintf("Declared from Alertmanager (receiver %s), %d %s:", clipLine(p.Receiver, MaxName), len(p.Alerts), Plural(len(p.Alerts), "alert", "alerts")))
 	for i, a := range p.Alerts {
 		if i == maxListed {
 			lines = append(lines, fmt.Sprintf("… and %d more", len(p.Alerts)-maxListed))
@@ -328,7 +328,8 @@ func alertLine(a Alert) string {
 	return s + " (fingerprint " + clipLine(a.Fingerprint, maxFingerprint) + ")"
 }
 
-func plural(n int, one, many string) string {
+// Plural is one when n is 1 and many otherwise: "1 alert", "2 alerts".
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return one
 	}

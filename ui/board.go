@@ -153,14 +153,7 @@ func (m *Model) boardView() string {
 		if len(m.rows) > n && n > 1 {
 			n--
 		}
-		off := m.board.offset
-		if m.board.cursor < off {
-			off = m.board.cursor
-		}
-		if m.board.cursor >= off+n {
-			off = m.board.cursor - n + 1
-		}
-		off = max(0, min(off, len(m.rows)-n))
+		off := inView(m.board.cursor, m.board.offset, n, len(m.rows))
 		m.board.offset = off
 		pol := m.policy()
 		rows := make([]rowText, 0, n)
@@ -189,10 +182,7 @@ func (m *Model) boardView() string {
 func offBoard(off, shown, total int) string {
 	above, below := off, total-off-shown
 	incidents := func(n int) string {
-		if n == 1 {
-			return "1 more incident"
-		}
-		return fmt.Sprintf("%d more incidents", n)
+		return fmt.Sprintf("%d more %s", n, model.Plural(n, "incident", "incidents"))
 	}
 	switch {
 	case above > 0 && below > 0:
@@ -306,10 +296,7 @@ func (m *Model) headerLeftView() string {
 			}
 		}
 		if overdue > 0 {
-			noun := "action items"
-			if overdue == 1 {
-				noun = "action item"
-			}
+			noun := model.Plural(overdue, "action item", "action items")
 			parts = append(parts, m.st.Error.Render(fmt.Sprintf("%d %s overdue (sitrep actions --open)", overdue, noun)))
 		}
 	}

@@ -86,13 +86,19 @@ func window(lines []string, cursor, off, n int) ([]string, int) {
 	if n <= 0 {
 		return nil, off
 	}
+	off = inView(cursor, off, n, len(lines))
+	end := min(len(lines), off+n)
+	return lines[off:end], off
+}
+
+// inView is the first of n rows shown out of total, moved from off as
+// little as keeps the row at cursor in view and the view within the rows.
+func inView(cursor, off, n, total int) int {
 	if cursor < off {
 		off = cursor
 	}
 	if cursor >= off+n {
 		off = cursor - n + 1
 	}
-	off = max(0, min(off, len(lines)-n))
-	end := min(len(lines), off+n)
-	return lines[off:end], off
+	return max(0, min(off, total-n))
 }

@@ -54,11 +54,7 @@ func (a *app) printBoard(list []*model.Incident, pol model.Policy, now time.Time
 	for _, s := range model.Severities {
 		parts = append(parts, fmt.Sprintf("%s %d", s, counts[s]))
 	}
-	noun := "incidents"
-	if active == 1 {
-		noun = "incident"
-	}
-	a.printf("%d active %s · %s", active, noun, strings.Join(parts, " · "))
+	a.printf("%d active %s · %s", active, model.Plural(active, "incident", "incidents"), strings.Join(parts, " · "))
 	if closed := len(list) - active; closed > 0 {
 		a.printf(" · %d closed", closed)
 	}
